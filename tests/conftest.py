@@ -1,0 +1,91 @@
+"""Shared fixtures: named personas for each role, and a small valid question."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import Group, User
+from rest_framework.test import APIClient
+
+from community.roles import Role
+from question_banks.question_data import OptionData, QuestionData
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _user(username: str, *roles: Role) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username)
+    for role in roles:
+        user.groups.add(Group.objects.get(name=role.value))
+    return User.objects.get(pk=user.pk)  # fresh object: no stale permission cache
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    """Alice writes questions."""
+    return _user("alice", Role.QUESTION_AUTHOR)
+
+
+@pytest.fixture
+def carol(db: None) -> User:
+    """Carol writes questions and also reviews."""
+    return _user("carol", Role.QUESTION_AUTHOR, Role.REVIEWER)
+
+
+@pytest.fixture
+def bob(db: None) -> User:
+    """Bob reviews questions."""
+    return _user("bob", Role.REVIEWER)
+
+
+@pytest.fixture
+def dave(db: None) -> User:
+    """Dave organises contests."""
+    return _user("dave", Role.ORGANISER)
+
+
+@pytest.fixture
+def eve(db: None) -> User:
+    """Eve has an account but no role."""
+    return _user("eve")
+
+
+@pytest.fixture
+def api_as() -> Callable[[User | None], APIClient]:
+    def make(user: User | None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+def make_question_data(key: str = "test-001", **overrides: object) -> QuestionData:
+    data = QuestionData(
+        key=key,
+        type="single",
+        stem="Bạn nhận được tin nhắn yêu cầu gửi mã OTP. Bạn nên làm gì?",
+        options=[
+            OptionData("Gửi mã OTP ngay"),
+            OptionData("Không gửi mã OTP cho ai", correct=True),
+            OptionData("Tôi không biết"),
+        ],
+        explanation="Không bao giờ chia sẻ mã OTP với bất kỳ ai.",
+        competence="4.2",
+        target_groups=["resident"],
+        difficulty=-1.0,
+        tags=["lua-dao"],
+    )
+    for name, value in overrides.items():
+        setattr(data, name, value)
+    return data
+
+
+@pytest.fixture
+def question_data() -> Callable[..., QuestionData]:
+    return make_question_data
