@@ -82,10 +82,10 @@ def _bank(
     )
 
 
-def build_s1(seed: int, n_simulees: int = 5000) -> Scenario:
-    """2,000 2PL items, 6 equal areas, θ ~ N(0, 1)."""
+def build_s1(seed: int, n_simulees: int = 5000, n_items: int = 2000) -> Scenario:
+    """2,000 2PL items, 6 equal areas, θ ~ N(0, 1); `n_items` shrinks the bank for tests."""
     rng = np.random.default_rng([seed, 1, 0])
-    n_op = 2000
+    n_op = n_items
     n = n_op + N_PRETEST
     a = np.clip(rng.lognormal(0.0, 0.3, n), 0.5, 2.0)
     b = rng.normal(-0.3, 1.2, n)
