@@ -144,15 +144,18 @@ class QuestionSubmitApi(APIView):
         return version_response(version)
 
 
-class QuestionApproveApi(APIView):
+class ReviewDecisionApi(APIView):
+    """A reviewer's decision on the version in review; subclasses name the service."""
+
     permission_classes = [require("question_banks.review_question")]
+    decide: Callable[..., QuestionVersion]
 
     @extend_schema(request=ReviewInputSerializer, responses=QuestionVersionOutputSerializer)
     def post(self, request: Request, key: str) -> Response:
         serializer = ReviewInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         version = service_call(
-            services.question_approve,
+            type(self).decide,
             version=latest_version(key),
             reviewer=request.user,
             comment=serializer.validated_data["comment"],
@@ -160,20 +163,12 @@ class QuestionApproveApi(APIView):
         return version_response(version)
 
 
-class QuestionRequestChangesApi(APIView):
-    permission_classes = [require("question_banks.review_question")]
+class QuestionApproveApi(ReviewDecisionApi):
+    decide = staticmethod(services.question_approve)
 
-    @extend_schema(request=ReviewInputSerializer, responses=QuestionVersionOutputSerializer)
-    def post(self, request: Request, key: str) -> Response:
-        serializer = ReviewInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        version = service_call(
-            services.question_request_changes,
-            version=latest_version(key),
-            reviewer=request.user,
-            comment=serializer.validated_data["comment"],
-        )
-        return version_response(version)
+
+class QuestionRequestChangesApi(ReviewDecisionApi):
+    decide = staticmethod(services.question_request_changes)
 
 
 class QuestionRetireApi(APIView):

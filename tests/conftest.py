@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from community.roles import Role
@@ -15,6 +16,14 @@ from question_banks.question_data import OptionData, QuestionData
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def vietnamese_by_default() -> Iterator[None]:
+    """Each test starts in Vietnamese: a request made by an earlier test may have left
+    another language active in this thread."""
+    with translation.override("vi"):
+        yield
 
 
 def _user(username: str, *roles: Role) -> User:

@@ -259,7 +259,7 @@ def uncertain_answers(bank: ItemBank, n: int) -> list[tuple[int, bool]]:
         (uncertain_answers, 25, True),  # max_items
     ],
 )
-def test_stopping_rule(answers, n: int, expected: bool) -> None:  # type: ignore[no-untyped-def]
+def test_stopping_rule(answers, n: int, expected: bool) -> None:
     bank = make_bank(seed=5)
     config = EngineConfig()
     state = state_after(bank, config, answers(bank, n))
