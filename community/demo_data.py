@@ -122,14 +122,14 @@ def participants_create(count: int, seed: int = 2025) -> int:
             participant.class_name = f"{rng.randint(6, 12)}A{rng.randint(1, 5)}"
         elif group in ("worker", "public_servant") and organisations:
             participant.organisation = rng.choice(organisations)
-        if Participant.objects.filter(phone_hash__isnull=False).exists() and _taken(participant):
-            continue
+        if _citizen_id_taken(participant):
+            continue  # faker drew a number already used
         participant.save()
         made += 1
     return made
 
 
-def _taken(participant: Participant) -> bool:
+def _citizen_id_taken(participant: Participant) -> bool:
     from community.personal_data import keyed_hash
 
     return Participant.objects.filter(
