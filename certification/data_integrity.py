@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import rfc8785
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
 
+from certification import ed25519
 from certification.multikey import MultikeyError, multibase_decode, multibase_encode
 
 PROOF_TYPE = "DataIntegrityProof"
@@ -148,9 +148,7 @@ def _verify(
         data = hash_data(proof_options, document)
     except (ValueError, TypeError, RecursionError, rfc8785.CanonicalizationError):
         return _fail(NOT_CANONICALIZABLE)
-    try:
-        public_key.verify(signature, data)
-    except InvalidSignature:
+    if not ed25519.verify(public_key, signature, data):
         return _fail(INVALID_SIGNATURE)
     return VerificationResult(True, OK)
 
@@ -238,16 +236,18 @@ def canonicalize(value: Any) -> bytes:
         text = _JSON.encode(value)
         if text.isascii():
             return text.encode("ascii")
-        if not _ASTRAL.search(text):
-            try:
-                return text.encode("utf-8")
-            except UnicodeEncodeError:
-                pass  # a lone surrogate: let rfc8785 decide
+        try:
+            encoded = text.encode("utf-8")
+        except UnicodeEncodeError:
+            encoded = None  # a lone surrogate: let rfc8785 decide
+        # In UTF-8 only the lead byte of a character outside the BMP is 0xF0 or above.
+        if encoded is not None and not encoded.translate(None, _BELOW_ASTRAL_LEAD):
+            return encoded
     return rfc8785.dumps(value)
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_BELOW_ASTRAL_LEAD = bytes(range(0xF0))
 
 
 def _is_plain(value: Any) -> bool:

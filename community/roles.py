@@ -32,6 +32,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "question_banks.view_framework",
     ],
     Role.ORGANISER: [
+        "contest.view_contest",
+        "contest.add_contest",
+        "contest.change_contest",
+        "contest.view_attempt",
         "question_banks.view_question",
         "question_banks.view_framework",
         "community.view_participant",
@@ -42,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "community.view_participant",
     ],
     Role.OFFICIAL: [
+        "contest.view_contest",
         "community.view_participant",
         "community.view_school",
     ],

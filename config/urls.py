@@ -8,17 +8,20 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from community.api import CommuneListApi
+from contest.urls import api_urlpatterns as contest_api
 from frontend_templates.views import home
 from question_banks.urls import api_urlpatterns as bank_api
 
 api_v1 = [
     path("communes/", CommuneListApi.as_view(), name="api_commune_list"),
     *bank_api,
+    *contest_api,
 ]
 
 urlpatterns = [
     path("", home, name="home"),
     path("", include("question_banks.urls")),
+    path("", include("contest.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

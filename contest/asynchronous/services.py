@@ -1,0 +1,422 @@
+"""Taking part in an asynchronous contest: identify, start (or resume) an attempt,
+save answers as they are given, submit (or be submitted at the deadline), and
+publish results with the award records certificates are issued from.
+
+The server's clock decides: deadlines are stored on the attempt, every save is
+checked against them, and an attempt past its deadline is finalised by whoever
+touches it next (a request, the ranking, or `contests_finalise_expired`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.models import Commune, Participant, School, TargetGroup
+from community.personal_data import keyed_hash, normalise_phone
+from contest.asynchronous import blueprint, scoring
+from contest.asynchronous.models import (
+    Attempt,
+    AttemptAnswer,
+    AttemptQuestion,
+    BlueprintRule,
+    Contest,
+    ContestAward,
+)
+from question_banks.models import Question, QuestionVersion
+
+# More identities than this from one device in one contest is flagged for the organiser.
+DEVICE_IDENTITY_LIMIT = 3
+# Faster than this per question, on average, is not humanly possible to read and answer.
+MIN_SECONDS_PER_QUESTION = 2.0
+
+
+def _name_key(name: str) -> str:
+    folded = unicodedata.normalize("NFC", " ".join(name.split())).casefold()
+    return folded
+
+
+@transaction.atomic
+def participant_identify(
+    *,
+    full_name: str,
+    phone: str,
+    commune_code: str,
+    target_group: str,
+    school_id: int | None = None,
+    class_name: str = "",
+    student_code: str = "",
+) -> Participant:
+    """Find the person by phone number, or register them. The same phone with a
+    different name is refused rather than merged, so no one takes over another's attempt."""
+    full_name = " ".join(full_name.split())
+    if len(full_name) < 2:
+        raise ValidationError(_("Hãy nhập họ và tên."), code="name")
+    normalised = normalise_phone(phone)
+    commune = Commune.objects.filter(code=commune_code).first()
+    if commune is None:
+        raise ValidationError(_("Hãy chọn xã, phường nơi bạn sống."), code="commune")
+    group = TargetGroup.objects.filter(code=target_group).first()
+    if group is None:
+        raise ValidationError(_("Hãy chọn nhóm đối tượng."), code="target_group")
+    school = School.objects.filter(pk=school_id).first() if school_id else None
+    existing = (
+        Participant.objects.select_for_update()
+        .filter(phone_hash=keyed_hash("phone", normalised))
+        .first()
+    )
+    if existing is not None:
+        if _name_key(existing.full_name) != _name_key(full_name):
+            raise ValidationError(
+                _(
+                    "Số điện thoại này đã được đăng ký với một họ tên khác. "
+                    "Hãy nhập đúng họ tên đã đăng ký, hoặc dùng số điện thoại của bạn."
+                ),
+                code="phone_name_mismatch",
+            )
+        participant = existing
+    else:
+        participant = Participant(full_name=full_name, phone=normalised)
+    participant.commune = commune
+    participant.target_group = group
+    if school is not None:
+        participant.school = school
+    participant.class_name = class_name.strip() or participant.class_name
+    participant.student_code = student_code.strip() or participant.student_code
+    participant.save()
+    return participant
+
+
+def eligibility_problem(contest: Contest, participant: Participant, now: dt.datetime) -> str | None:
+    """Why this person may not start now, in Vietnamese; None when they may."""
+    if contest.status != Contest.Status.PUBLISHED or now < contest.opens_at:
+        return _("Cuộc thi chưa mở.")
+    if now >= contest.closes_at:
+        return _("Cuộc thi đã kết thúc.")
+    groups = set(contest.target_groups.values_list("code", flat=True))
+    if groups and participant.target_group_id not in groups:
+        return _("Cuộc thi này không dành cho nhóm đối tượng của bạn.")
+    communes = set(contest.communes.values_list("code", flat=True))
+    if communes and participant.commune_id not in communes:
+        return _("Cuộc thi này chỉ dành cho người ở các xã, phường được chọn.")
+    schools = set(contest.schools.values_list("pk", flat=True))
+    if schools and participant.school_id not in schools:
+        return _("Cuộc thi này chỉ dành cho học sinh các trường được chọn.")
+    if contest.grades and _grade(participant.class_name) not in contest.grades:
+        return _("Cuộc thi này chỉ dành cho học sinh các khối lớp được chọn.")
+    return None
+
+
+def _grade(class_name: str) -> int | None:
+    match = re.match(r"\s*(\d{1,2})", class_name or "")
+    return int(match.group(1)) if match else None
+
+
+@transaction.atomic
+def attempt_start(
+    *,
+    contest: Contest,
+    participant: Participant,
+    now: dt.datetime | None = None,
+    device_hash: str = "",
+) -> Attempt:
+    """Start an attempt, or return the one already open (a resume, from any device)."""
+    now = now or timezone.now()
+    # One start at a time per person: concurrent starts must not exceed the limit.
+    Participant.objects.select_for_update().filter(pk=participant.pk).first()
+    attempts_finalise_expired(now=now, contest=contest, participant=participant)
+    open_attempt = Attempt.objects.filter(
+        contest=contest, participant=participant, status=Attempt.Status.IN_PROGRESS
+    ).first()
+    if open_attempt is not None:
+        return open_attempt
+    problem = eligibility_problem(contest, participant, now)
+    if problem:
+        raise ValidationError(problem, code="not_eligible")
+    current_round = contest.round_at(now) if contest.rounds.exists() else None
+    if contest.rounds.exists() and current_round is None:
+        raise ValidationError(_("Hiện không có vòng thi nào đang mở."), code="no_round")
+    used = Attempt.objects.filter(contest=contest, participant=participant)
+    if current_round is not None and contest.attempts_per_round:
+        used = used.filter(round=current_round)
+    if used.count() >= contest.attempts_allowed:
+        raise ValidationError(
+            _("Bạn đã dùng hết %(n)d lượt thi.") % {"n": contest.attempts_allowed},
+            code="attempts_used",
+        )
+    window_end = current_round.closes_at if current_round else contest.closes_at
+    attempt = Attempt.objects.create(
+        contest=contest,
+        round=current_round,
+        participant=participant,
+        number=Attempt.objects.filter(contest=contest, participant=participant).count() + 1,
+        started_at=now,
+        deadline_at=min(now + dt.timedelta(minutes=contest.duration_minutes), window_end),
+        device_hash=device_hash,
+    )
+    _draw_questions(attempt)
+    if device_hash and _identities_on_device(contest, device_hash) > DEVICE_IDENTITY_LIMIT:
+        attempt.flags = [*attempt.flags, "many_identities_on_device"]
+        attempt.save(update_fields=["flags"])
+    return attempt
+
+
+def _identities_on_device(contest: Contest, device_hash: str) -> int:
+    return (
+        Attempt.objects.filter(contest=contest, device_hash=device_hash)
+        .values("participant")
+        .distinct()
+        .count()
+    )
+
+
+def _draw_questions(attempt: Attempt) -> None:
+    contest = attempt.contest
+    same_for_all = contest.draw_mode == Contest.DrawMode.SAME_FOR_ALL
+    draw_rng = random.Random(f"contest:{contest.pk}") if same_for_all else random.Random()
+    try:
+        version_ids = blueprint.draw(_rules(contest), draw_rng, stratified=not same_for_all)
+    except blueprint.DrawError as exc:
+        raise ValidationError(
+            _("Ngân hàng câu hỏi chưa đủ câu cho cuộc thi này; hãy báo ban tổ chức."),
+            code="bank_too_small",
+        ) from exc
+    order_rng = random.Random(attempt.token)
+    if contest.shuffle_questions:
+        order_rng.shuffle(version_ids)
+    options = _option_ids(version_ids)
+    rows = []
+    for position, version_id in enumerate(version_ids, start=1):
+        option_ids = list(options[version_id])
+        if contest.shuffle_options:
+            order_rng.shuffle(option_ids)
+        rows.append(
+            AttemptQuestion(
+                attempt=attempt, position=position, version_id=version_id, option_order=option_ids
+            )
+        )
+    AttemptQuestion.objects.bulk_create(rows)
+    attempt.max_score = len(rows)
+    attempt.save(update_fields=["max_score"])
+
+
+def _rules(contest: Contest) -> list[blueprint.Rule]:
+    published = QuestionVersion.objects.filter(status=QuestionVersion.Status.PUBLISHED)
+    groups = list(contest.target_groups.values_list("code", flat=True))
+    if groups:
+        published = published.filter(target_groups__code__in=groups).distinct()
+    enemies = _enemy_map()
+    rules: list[BlueprintRule | None] = list(contest.blueprint.all()) or [None]
+    result = []
+    for rule in rules:
+        pool = published
+        count = contest.questions_per_attempt
+        if rule is not None:
+            count = rule.count
+            if rule.competence_id:
+                pool = pool.filter(competence_id=rule.competence_id)
+            if rule.tag_id:
+                pool = pool.filter(tags=rule.tag_id)
+            if rule.difficulty_min is not None:
+                pool = pool.filter(irt_b__gte=rule.difficulty_min)
+            if rule.difficulty_max is not None:
+                pool = pool.filter(irt_b__lte=rule.difficulty_max)
+        candidates = [
+            blueprint.Candidate(pk, qid, b, enemies.get(qid, frozenset()))
+            for pk, qid, b in pool.order_by("pk").values_list("pk", "question_id", "irt_b")
+        ]
+        result.append(blueprint.Rule(candidates, count))
+    return result
+
+
+def _enemy_map() -> dict[int, frozenset[int]]:
+    pairs: dict[int, set[int]] = {}
+    through = Question.enemies.through.objects.values_list("from_question_id", "to_question_id")
+    for a, b in through:
+        pairs.setdefault(a, set()).add(b)
+    return {k: frozenset(v) for k, v in pairs.items()}
+
+
+def _option_ids(version_ids: list[int]) -> dict[int, list[int]]:
+    from question_banks.models import Option
+
+    found: dict[int, list[int]] = {v: [] for v in version_ids}
+    rows = Option.objects.filter(version_id__in=version_ids).order_by("version_id", "position")
+    for version_id, option_id in rows.values_list("version_id", "pk"):
+        found[version_id].append(option_id)
+    return found
+
+
+CHOICE_MESSAGES = {
+    "unknown_option": "Phương án không thuộc câu hỏi này.",
+    "repeated_option": "Mỗi phương án chỉ được chọn một lần.",
+    "one_option": "Hãy chọn đúng một phương án.",
+    "no_option": "Hãy chọn ít nhất một phương án.",
+    "order_all": "Hãy xếp thứ tự cho tất cả các phương án.",
+}
+
+
+def answer_save(
+    *, attempt: Attempt, position: int, choice: list[int], now: dt.datetime | None = None
+) -> AttemptAnswer:
+    """Save an answer as it is given. Saving the same answer again changes nothing;
+    a new answer replaces the old one until the attempt is submitted."""
+    now = now or timezone.now()
+    if not attempt.is_open:
+        raise ValidationError(_("Bài thi đã được nộp, không thể sửa câu trả lời."), code="closed")
+    if now >= attempt.deadline_at:
+        attempt_submit(attempt=attempt, now=now, auto=True)
+        raise ValidationError(
+            _("Đã hết giờ làm bài. Câu trả lời này đến sau thời hạn nên không được ghi nhận."),
+            code="too_late",
+        )
+    question = (
+        AttemptQuestion.objects.select_related("version")
+        .filter(attempt=attempt, position=position)
+        .first()
+    )
+    if question is None:
+        raise ValidationError(_("Không có câu hỏi số %(n)d.") % {"n": position}, code="position")
+    problem = scoring.choice_problem(question.version.type, question.option_order, choice)
+    if problem:
+        raise ValidationError(_(CHOICE_MESSAGES[problem]), code=problem)
+    with transaction.atomic():
+        answer, created = AttemptAnswer.objects.select_for_update().get_or_create(
+            question=question, defaults={"choice": choice, "saved_at": now}
+        )
+        if not created and answer.choice != choice:
+            answer.choice = choice
+            answer.saved_at = now
+            answer.revisions += 1
+            answer.save(update_fields=["choice", "saved_at", "revisions"])
+    return answer
+
+
+@transaction.atomic
+def attempt_submit(
+    *,
+    attempt: Attempt,
+    prediction: int | None = None,
+    now: dt.datetime | None = None,
+    auto: bool = False,
+) -> Attempt:
+    """Score and close the attempt; submitting twice returns the first result."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if not attempt.is_open:
+        return attempt
+    late = now >= attempt.deadline_at
+    attempt.submitted_at = min(now, attempt.deadline_at)
+    attempt.status = Attempt.Status.AUTO_SUBMITTED if auto or late else Attempt.Status.SUBMITTED
+    if prediction is not None and not late:
+        attempt.prediction = prediction
+    attempt.score = _score(attempt)
+    if attempt.max_score and attempt.duration_seconds < MIN_SECONDS_PER_QUESTION * _answered(
+        attempt
+    ):
+        attempt.flags = [*attempt.flags, "impossibly_fast"]
+    attempt.save(update_fields=["submitted_at", "status", "prediction", "score", "flags"])
+    return attempt
+
+
+def _answered(attempt: Attempt) -> int:
+    return AttemptAnswer.objects.filter(question__attempt=attempt).count()
+
+
+def _score(attempt: Attempt) -> float:
+    from question_banks.models import Option
+
+    answers = list(
+        AttemptAnswer.objects.filter(question__attempt=attempt).select_related("question__version")
+    )
+    version_ids = [a.question.version_id for a in answers]
+    options: dict[int, list[tuple[int, bool]]] = {v: [] for v in version_ids}
+    rows = Option.objects.filter(version_id__in=version_ids).order_by("version_id", "position")
+    for version_id, option_id, correct in rows.values_list("version_id", "pk", "is_correct"):
+        options[version_id].append((option_id, correct))
+    total = 0
+    for answer in answers:
+        answer.is_correct = scoring.is_correct(
+            answer.question.version.type, options[answer.question.version_id], answer.choice
+        )
+        total += answer.is_correct
+    AttemptAnswer.objects.bulk_update(answers, ["is_correct"])
+    return float(total)
+
+
+def attempts_finalise_expired(
+    *,
+    now: dt.datetime | None = None,
+    contest: Contest | None = None,
+    participant: Participant | None = None,
+) -> int:
+    """Auto-submit every open attempt whose deadline has passed; returns how many."""
+    now = now or timezone.now()
+    expired = Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS, deadline_at__lte=now)
+    if contest is not None:
+        expired = expired.filter(contest=contest)
+    if participant is not None:
+        expired = expired.filter(participant=participant)
+    count = 0
+    for attempt in expired:
+        attempt_submit(attempt=attempt, now=now, auto=True)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def results_publish(*, contest: Contest, now: dt.datetime | None = None) -> int:
+    """Record participation for everyone who submitted and prizes by rank, then publish.
+    Safe to run again: every award is recorded once per person and kind."""
+    from contest.asynchronous.selectors import contest_ranking
+
+    now = now or timezone.now()
+    attempts_finalise_expired(now=now, contest=contest)
+    ranked = contest_ranking(contest)
+    prize_for_rank = _prize_labels(contest, len(ranked))
+    recorded = 0
+    for item in ranked:
+        recorded += _award(contest, item.entry, ContestAward.Kind.PARTICIPATION, None, "")
+        label = prize_for_rank.get(item.rank)
+        if label:
+            recorded += _award(contest, item.entry, ContestAward.Kind.PRIZE, item.rank, label)
+    contest.results_published = True
+    if now >= contest.closes_at:
+        contest.status = Contest.Status.FINISHED
+    contest.save(update_fields=["results_published", "status"])
+    return recorded
+
+
+def _prize_labels(contest: Contest, entries: int) -> dict[int, str]:
+    """Rank → prize label; tied entries share the prize of their rank."""
+    labels: dict[int, str] = {}
+    position = 1
+    for prize in contest.prizes:
+        for _i in range(int(prize.get("count", 0))):
+            labels[position] = str(prize.get("label", ""))
+            position += 1
+    return {r: label for r, label in labels.items() if r <= entries}
+
+
+def _award(contest: Contest, entry: object, kind: str, rank: int | None, label: str) -> int:
+    from contest.ranking import Entry
+
+    assert isinstance(entry, Entry)
+    try:
+        with transaction.atomic():
+            _award_row, created = ContestAward.objects.get_or_create(
+                contest=contest,
+                participant_id=entry.participant_id,
+                kind=kind,
+                defaults={"attempt_id": entry.attempt_id, "rank": rank, "label": label},
+            )
+    except IntegrityError:
+        return 0
+    return int(created)

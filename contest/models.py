@@ -1,0 +1,11 @@
+"""The contest app's models live beside the feature that owns them."""
+
+from contest.asynchronous.models import (  # noqa: F401
+    Attempt,
+    AttemptAnswer,
+    AttemptQuestion,
+    BlueprintRule,
+    Contest,
+    ContestAward,
+    Round,
+)

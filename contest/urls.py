@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from contest.asynchronous import api, organiser_views, views
+
+urlpatterns = [
+    path("thi/", views.contest_list, name="contest_list"),
+    path("thi/<slug:slug>/", views.contest_detail, name="contest_detail"),
+    path("thi/<slug:slug>/dang-ky/", views.identify, name="contest_identify"),
+    path("thi/<slug:slug>/bat-dau/", views.start, name="contest_start"),
+    path("thi/<slug:slug>/ket-qua/", views.public_results, name="contest_results"),
+    path(
+        "bai-thi/<str:token>/cau/<int:position>/", views.attempt_question, name="attempt_question"
+    ),
+    path("bai-thi/<str:token>/nop-bai/", views.attempt_submit, name="attempt_submit"),
+    path("bai-thi/<str:token>/ket-qua/", views.attempt_result, name="attempt_result"),
+    path("to-chuc/thi/", organiser_views.organiser_contest_list, name="organiser_contest_list"),
+    path("to-chuc/thi/moi/", organiser_views.organiser_contest_new, name="organiser_contest_new"),
+    path("to-chuc/thi/<slug:slug>/", organiser_views.organiser_contest, name="organiser_contest"),
+    path(
+        "to-chuc/thi/<slug:slug>/sua/",
+        organiser_views.organiser_contest_edit,
+        name="organiser_contest_edit",
+    ),
+    path(
+        "to-chuc/thi/<slug:slug>/xuat/<slug:kind>.<slug:fmt>",
+        organiser_views.organiser_export,
+        name="organiser_export",
+    ),
+    path(
+        "to-chuc/thi/<slug:slug>/<slug:action>/",
+        organiser_views.organiser_contest_action,
+        name="organiser_contest_action",
+    ),
+]
+
+api_urlpatterns = [
+    path("contests/<slug:slug>/attempts/", api.AttemptStartApi.as_view(), name="api_attempt_start"),
+    path("attempts/<str:token>/", api.AttemptDetailApi.as_view(), name="api_attempt_detail"),
+    path("attempts/<str:token>/answers/", api.AnswerSaveApi.as_view(), name="api_answer_save"),
+    path("attempts/<str:token>/submit/", api.AttemptSubmitApi.as_view(), name="api_attempt_submit"),
+]
