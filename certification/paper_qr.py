@@ -59,6 +59,8 @@ COSE_HEADER_KID = 4
 COSE_SIGN1_TAG = 0xD2  # tag 18, encoded in one byte
 ZLIB_HEADER = 0x78
 MAX_KID_BYTES = 8
+_COSE_SIGN1_TAG_BYTE = bytes([COSE_SIGN1_TAG])
+_ZLIB_HEADER_BYTE = bytes([ZLIB_HEADER])
 MAX_TEXT_CHARS = 1000  # far above version 12; refuses oversized input before any work
 MAX_COSE_BYTES = 600
 CLOCK_SKEW_DAYS = 1  # issuers date in Lào Cai (UTC+7); verifiers compare in UTC
@@ -105,6 +107,7 @@ _REQUIRED = frozenset(
 )
 _KNOWN = _REQUIRED | {KEY_VALID_UNTIL, KEY_HOLDER, KEY_FLAGS}
 _EPOCH = date(1970, 1, 1)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
 
 Status = Literal["valid", "invalid", "expired", "not_yet_valid"]
 
@@ -195,10 +198,10 @@ def decode_claims(payload: bytes) -> PaperClaims:
         issuer=mapping[KEY_ISSUER],
         achievement=mapping[KEY_ACHIEVEMENT],
         level=mapping[KEY_LEVEL],
-        issued=_EPOCH + timedelta(days=mapping[KEY_ISSUED]),
+        issued=date.fromordinal(_EPOCH_ORDINAL + mapping[KEY_ISSUED]),
         status_index=mapping[KEY_STATUS_INDEX],
         status_list=mapping[KEY_STATUS_LIST],
-        valid_until=None if valid_until is None else _EPOCH + timedelta(days=valid_until),
+        valid_until=None if valid_until is None else date.fromordinal(_EPOCH_ORDINAL + valid_until),
         holder=mapping.get(KEY_HOLDER),
         assisted=bool(flags & FLAG_ASSISTED),
         proctored=bool(flags & FLAG_PROCTORED),
@@ -273,7 +276,7 @@ def _verify(
     raw = _decode_base45(text[len(PREFIX) :])
     if raw is None:
         return _invalid(BAD_BASE45)
-    if raw[:1] == bytes([ZLIB_HEADER]):
+    if raw[:1] == _ZLIB_HEADER_BYTE:
         raw = _inflate(raw)
         if raw is None:
             return _invalid(BAD_ZLIB)
@@ -354,7 +357,7 @@ class _CoseError(Exception):
 
 def _parse_cose_sign1(raw: bytes) -> tuple[bytes, bytes, bytes, bytes]:
     """(protected bytes, payload, signature, kid) of a tagged COSE_Sign1, or _CoseError."""
-    if len(raw) > MAX_COSE_BYTES or raw[:1] != bytes([COSE_SIGN1_TAG]):
+    if len(raw) > MAX_COSE_BYTES or raw[:1] != _COSE_SIGN1_TAG_BYTE:
         raise _CoseError(BAD_COSE)
     try:
         message = _decode_cbor(raw[1:])
@@ -431,13 +434,15 @@ def _decode_cbor(data: bytes) -> Any:
 
 def _cbor_item(data: bytes, pos: int, depth: int) -> tuple[Any, int]:
     """The item starting at ``pos`` and the position after it (hot path: kept inline)."""
-    if pos >= len(data):
+    length = len(data)
+    if pos >= length:
         raise ValueError("CBOR item runs past the end")
-    major, argument = data[pos] >> 5, data[pos] & 0x1F
+    initial = data[pos]
+    major, argument = initial >> 5, initial & 0x1F
     pos += 1
     if argument >= 24:
         size = 1 << (argument - 24) if argument <= 27 else 0
-        if not size or pos + size > len(data):
+        if not size or pos + size > length:
             raise ValueError("indefinite length, reserved argument or truncated CBOR")
         argument = int.from_bytes(data[pos : pos + size], "big")
         if argument < _SHORTEST[size]:
@@ -449,11 +454,11 @@ def _cbor_item(data: bytes, pos: int, depth: int) -> tuple[Any, int]:
         return -1 - argument, pos
     if major == 2 or major == 3:
         end = pos + argument
-        if end > len(data):
+        if end > length:
             raise ValueError("CBOR string runs past the end")
         chunk = data[pos:end]
         return (chunk if major == 2 else chunk.decode("utf-8")), end
-    if depth >= _MAX_DEPTH or argument > len(data) - pos:
+    if depth >= _MAX_DEPTH or argument > length - pos:
         raise ValueError("CBOR nesting too deep or count past the end")
     if major == 4:
         items = []

@@ -123,6 +123,10 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Multiplies every rate limit (community/rate_limits.py); 1 in production unless a
+# venue shares one public address. The load benchmark raises it for its own servers.
+RATE_LIMIT_SCALE = float(os.getenv("RATE_LIMIT_SCALE", "1"))
+
 # --- People and privacy ----------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -3,8 +3,13 @@ from __future__ import annotations
 from django.urls import path
 
 from contest.asynchronous import api, organiser_views, views
+from contest.practice import views as practice
 
 urlpatterns = [
+    path("luyen-tap/", practice.practice_home, name="practice_home"),
+    path("luyen-tap/bat-dau/", practice.practice_begin, name="practice_begin"),
+    path("luyen-tap/cau-hoi/", practice.practice_question, name="practice_question"),
+    path("luyen-tap/tong-ket/", practice.practice_summary, name="practice_summary"),
     path("thi/", views.contest_list, name="contest_list"),
     path("thi/<slug:slug>/", views.contest_detail, name="contest_detail"),
     path("thi/<slug:slug>/dang-ky/", views.identify, name="contest_identify"),

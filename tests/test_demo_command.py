@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from community.models import Participant
+from contest.models import Contest
 from question_banks.models import QuestionVersion
 
 pytestmark = pytest.mark.django_db
@@ -22,5 +23,6 @@ def test_demo_prepares_logins_bank_and_participants() -> None:
     assert authenticate(username="thamdinh", password="hocvuso-thamdinh") is not None
     assert Participant.objects.count() == 25
     assert QuestionVersion.objects.filter(status="published").count() >= 300
+    assert Contest.objects.get(slug="tim-hieu-ky-nang-so-cong-dong").is_open()
     call_command("demo", "--no-serve", "--participants", "25", stdout=io.StringIO())
     assert Participant.objects.count() == 25  # running it again adds nothing

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Commune, School, TargetGroup
@@ -122,3 +123,17 @@ class ContestForm(forms.ModelForm):
             contest.save()
             self.save_m2m()
         return contest
+
+
+def choice_from_post(request: HttpRequest, qtype: str, option_order: list[int]) -> list[int]:
+    """The chosen option ids from a plain form post (ordering: ids sorted by the rank typed)."""
+    try:
+        if qtype == "ordering":
+            ranks = {
+                option_id: int(request.POST.get(f"rank_{option_id}", "0") or 0)
+                for option_id in option_order
+            }
+            return [option_id for option_id, _rank in sorted(ranks.items(), key=lambda kv: kv[1])]
+        return [int(v) for v in request.POST.getlist("choice")]
+    except ValueError:
+        return []

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from contest.asynchronous.models import Attempt, AttemptQuestion, Contest
+from question_banks.models import QuestionVersion
 
 
 @dataclass(frozen=True)
@@ -30,19 +31,28 @@ class ShownQuestion:
 
 
 def question_for_participant(question: AttemptQuestion) -> ShownQuestion:
-    version = question.version
-    texts = {o.pk: o.text for o in version.options.all()}
     answer = getattr(question, "answer", None)
-    chosen = list(answer.choice) if answer is not None else []
-    return ShownQuestion(
+    return shown_question(
+        question.version,
+        question.option_order,
         position=question.position,
+        chosen=list(answer.choice) if answer is not None else [],
+    )
+
+
+def shown_question(
+    version: QuestionVersion, option_order: list[int], *, position: int, chosen: list[int]
+) -> ShownQuestion:
+    texts = {o.pk: o.text for o in version.options.all()}
+    return ShownQuestion(
+        position=position,
         type=version.type,
         stem=version.stem,
         image_url=version.image.url if version.image else "",
         image_alt=version.image_alt,
         options=[
             ShownOption(option_id, texts[option_id], _rank(option_id, index, chosen))
-            for index, option_id in enumerate(question.option_order, start=1)
+            for index, option_id in enumerate(option_order, start=1)
         ],
         chosen=chosen,
     )

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from community.models import Participant
 from community.rate_limits import allow
 from contest.asynchronous import selectors, services
-from contest.asynchronous.forms import IdentifyForm, SubmitForm
+from contest.asynchronous.forms import IdentifyForm, SubmitForm, choice_from_post
 from contest.asynchronous.models import Attempt, AttemptQuestion, Contest
 from contest.asynchronous.presentation import (
     answers_visible,
@@ -141,7 +141,7 @@ def attempt_question(request: HttpRequest, token: str, position: int) -> HttpRes
     )
     error = ""
     if request.method == "POST":
-        choice = _choice_from_post(request, question)
+        choice = choice_from_post(request, question.version.type, question.option_order)
         try:
             services.answer_save(attempt=attempt, position=position, choice=choice)
         except ValidationError as exc:
@@ -171,19 +171,6 @@ def attempt_question(request: HttpRequest, token: str, position: int) -> HttpRes
             "now": timezone.now(),
         },
     )
-
-
-def _choice_from_post(request: HttpRequest, question: AttemptQuestion) -> list[int]:
-    try:
-        if question.version.type == "ordering":
-            ranks = {
-                int(option_id): int(request.POST.get(f"rank_{option_id}", "0") or 0)
-                for option_id in question.option_order
-            }
-            return [option_id for option_id, _rank in sorted(ranks.items(), key=lambda kv: kv[1])]
-        return [int(v) for v in request.POST.getlist("choice")]
-    except ValueError:
-        return []
 
 
 def _attempt_or_result(token: str) -> Attempt | HttpResponse:

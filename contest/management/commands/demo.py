@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from community import demo_data
 from community.models import Participant
+from contest.demo_data import demo_contest_create
 
 
 class Command(BaseCommand):
@@ -21,6 +22,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database migrated; 99 communes and wards loaded.")
         call_command("starter_bank_load", stdout=self.stdout)
+        contest = demo_contest_create()
+        self.stdout.write(f"Demo contest open at /thi/{contest.slug}/")
         logins = demo_data.staff_create()
         demo_data.places_create()
         missing = options["participants"] - Participant.objects.count()

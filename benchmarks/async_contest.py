@@ -1,0 +1,487 @@
+"""Load test of taking an asynchronous contest: N people at once start, save answers
+one by one as they think, re-send a few saves, and submit, against daphne workers on
+a fresh PostgreSQL database with Redis (production-like settings, loopback only).
+
+Run from the project root:
+
+    python -m benchmarks.async_contest [--participants 2000] [--questions 20]
+        [--workers 2] [--duration 300] [--ramp 20] [--think 1 5] [--json]
+
+It creates the database `hocvuso_bench` (dropped first, dropped again at the end, also
+on Ctrl-C), migrates, publishes the starter bank, opens a contest of `--questions`
+questions, starts `--workers` daphne processes and drives the participants with
+asyncio + aiohttp, spread round-robin over the workers' ports.
+
+Load model (closed loop, like people): each participant starts at a random moment in
+the first `--ramp` seconds, then for each question waits a think time drawn uniformly
+from `--think` (1–5 s, mean 3 s) and saves the answer; 5 % of saves are sent again at
+once (a retry after a lost response: the API is idempotent). So N participants offer
+about N / (3 s + save latency) saves per second, plus 5 %: for N = 2,000 about 690/s
+while everyone is in the contest, which the target (≥ 500/s) needs the server to
+sustain. A slow server slows the participants down, so the measured rate falls with it.
+
+`answer_saves_per_s` is measured over the window in which all N participants are in
+the contest (from the moment the last one has started to the first submission); the
+rate over the whole run (ramp and tail included) is `answer_saves_per_s_overall`.
+Afterwards every acknowledged save (200) is checked against the database: a stored
+choice that differs from the acknowledged one, or no stored answer, is a lost answer.
+
+Prints progress lines, then one JSON object as the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import resource
+import statistics
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from benchmarks._server import BenchServer, log
+
+CONTEST_SLUG = "bench-thi"
+COMMUNE = "02647"
+PROGRESS_EVERY_S = 5.0
+RESEND_RATE = 0.05
+
+CREATE_CONTEST = """
+import datetime as dt
+from django.utils import timezone
+from contest.asynchronous.models import Contest
+now = timezone.now()
+Contest.objects.create(
+    title="Cuộc thi đo tải", slug={slug!r}, status=Contest.Status.PUBLISHED,
+    opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=1),
+    questions_per_attempt={questions}, duration_minutes=120, draw_mode={draw!r},
+    answer_policy=Contest.AnswerPolicy.AFTER_SUBMIT,
+)
+print("contest created")
+"""
+
+STORED_ANSWERS = """
+SELECT a.token, q.position, ans.choice
+FROM contest_attempt a
+JOIN contest_attemptquestion q ON q.attempt_id = a.id
+JOIN contest_attemptanswer ans ON ans.question_id = q.id
+JOIN contest_contest c ON c.id = a.contest_id
+WHERE c.slug = %s
+"""
+
+
+@dataclass
+class Stats:
+    t0: float = field(default_factory=time.monotonic)
+    start_ms: list[float] = field(default_factory=list)
+    save_ms: list[float] = field(default_factory=list)
+    save_done_at: list[float] = field(default_factory=list)  # seconds since t0
+    submit_ms: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    error_samples: list[str] = field(default_factory=list)
+    acked: dict[str, dict[int, list[int]]] = field(default_factory=dict)
+    resends: int = 0
+    started: int = 0
+    submitted: int = 0
+    finished: int = 0  # gave up, submitted or failed
+    first_submit_at: float | None = None
+    last_start_at: float | None = None
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    def now(self) -> float:
+        return time.monotonic() - self.t0
+
+    def error(self, kind: str, detail: str) -> None:
+        self.errors[kind] += 1
+        if len(self.error_samples) < 10:
+            self.error_samples.append(f"{kind}: {detail[:300]}")
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def choice_for(question: dict[str, Any], rng: random.Random) -> list[int]:
+    """A well-formed answer for the question's type (right or wrong does not matter)."""
+    ids = [int(o["id"]) for o in question["options"]]
+    if question["type"] == "ordering":
+        rng.shuffle(ids)
+        return ids
+    if question["type"] == "multiple":
+        return rng.sample(ids, rng.randint(1, len(ids)))
+    return [rng.choice(ids)]
+
+
+async def post(
+    session: aiohttp.ClientSession, url: str, payload: dict[str, Any]
+) -> tuple[int, Any, float]:
+    """POST JSON; returns (status, decoded body or text, milliseconds)."""
+    began = time.perf_counter()
+    async with session.post(url, json=payload) as response:
+        body = await response.read()
+    elapsed = (time.perf_counter() - began) * 1000
+    try:
+        decoded: Any = json.loads(body)
+    except ValueError:
+        decoded = body[:300].decode(errors="replace")
+    return response.status, decoded, elapsed
+
+
+class Participant:
+    def __init__(self, index: int, base_url: str, args: argparse.Namespace, stats: Stats) -> None:
+        self.index = index
+        self.base = base_url
+        self.args = args
+        self.stats = stats
+        self.rng = random.Random(index)
+
+    async def run(self, session: aiohttp.ClientSession, stop_at: float) -> None:
+        stats = self.stats
+        try:
+            await asyncio.sleep(self.rng.uniform(0, self.args.ramp))
+            token, questions = await self.start(session)
+            if token is None:
+                return
+            for question in questions:
+                if stats.now() >= stop_at:
+                    break
+                await asyncio.sleep(self.rng.uniform(*self.args.think))
+                choice = choice_for(question, self.rng)
+                ok = await self.save(session, token, int(question["position"]), choice)
+                if ok and self.rng.random() < RESEND_RATE:
+                    stats.resends += 1
+                    await self.save(session, token, int(question["position"]), choice)
+            await self.submit(session, token)
+        finally:
+            stats.finished += 1
+
+    async def start(
+        self, session: aiohttp.ClientSession
+    ) -> tuple[str | None, list[dict[str, Any]]]:
+        stats = self.stats
+        payload = {
+            "full_name": f"Người Thử Số {self.index}",
+            "phone": f"09{self.index:08d}",
+            "commune": COMMUNE,
+            "target_group": "resident",
+        }
+        try:
+            status, body, ms = await post(
+                session, f"{self.base}/api/v1/contests/{CONTEST_SLUG}/attempts/", payload
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            stats.error("start:exception", repr(exc))
+            return None, []
+        if status != 201:
+            stats.error(f"start:{status}", str(body))
+            return None, []
+        stats.start_ms.append(ms)
+        stats.started += 1
+        stats.last_start_at = stats.now()
+        stats.acked[body["token"]] = {}
+        return str(body["token"]), list(body["questions"])
+
+    async def save(
+        self, session: aiohttp.ClientSession, token: str, position: int, choice: list[int]
+    ) -> bool:
+        stats = self.stats
+        try:
+            status, body, ms = await post(
+                session,
+                f"{self.base}/api/v1/attempts/{token}/answers/",
+                {"position": position, "choice": choice},
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            stats.error("save:exception", repr(exc))
+            return False
+        if status != 200 or not (isinstance(body, dict) and body.get("saved") is True):
+            stats.error(f"save:{status}", str(body))
+            return False
+        stats.save_ms.append(ms)
+        stats.save_done_at.append(stats.now())
+        stats.acked[token][position] = choice
+        return True
+
+    async def submit(self, session: aiohttp.ClientSession, token: str) -> None:
+        stats = self.stats
+        if stats.first_submit_at is None:
+            stats.first_submit_at = stats.now()
+        try:
+            status, body, ms = await post(
+                session, f"{self.base}/api/v1/attempts/{token}/submit/", {}
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            stats.error("submit:exception", repr(exc))
+            return
+        if status != 200 or not isinstance(body, dict) or body.get("status") != "submitted":
+            stats.error(f"submit:{status}", str(body))
+            return
+        stats.submit_ms.append(ms)
+        stats.submitted += 1
+
+
+class CpuMeter:
+    """Busy share of the whole machine and of given processes, from /proc."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.ticks = os.sysconf("SC_CLK_TCK")
+        self.begin = self.sample()
+
+    def sample(self) -> tuple[float, float, float, float]:
+        fields = [float(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        idle = fields[3] + fields[4]
+        total = sum(fields[:8])
+        workers = 0.0
+        for pid in self.pids:
+            with contextlib.suppress(OSError):
+                parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                workers += float(parts[11]) + float(parts[12])
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        return total, idle, workers, (own.ru_utime + own.ru_stime) * self.ticks
+
+    def since_begin(self) -> dict[str, float]:
+        end = self.sample()
+        total = end[0] - self.begin[0]
+        if total <= 0:
+            return {}
+        cores = os.cpu_count() or 1
+        return {
+            "machine_busy_pct": round(100 * (1 - (end[1] - self.begin[1]) / total), 1),
+            # Shares of ONE core each (100 = one core fully busy).
+            "workers_cpu_pct": round(100 * cores * (end[2] - self.begin[2]) / total, 1),
+            "client_cpu_pct": round(100 * cores * (end[3] - self.begin[3]) / total, 1),
+        }
+
+
+async def progress(stats: Stats, n: int, cpu: CpuMeter) -> None:
+    last_saves, last_t = 0, stats.now()
+    while True:
+        await asyncio.sleep(PROGRESS_EVERY_S)
+        t = stats.now()
+        saves = len(stats.save_ms)
+        recent = stats.save_ms[last_saves:]
+        rate = (saves - last_saves) / max(t - last_t, 1e-9)
+        active = stats.started - stats.finished + (n - stats.started - stats.finished)
+        log(
+            f"[{t:6.1f}s] started {stats.started}/{n} submitted {stats.submitted} "
+            f"saves {saves} ({rate:.0f}/s, p95 {percentile(recent, 95):.0f} ms) "
+            f"errors {sum(stats.errors.values())} "
+            f"active~{max(active, 0)} cpu {cpu.since_begin().get('machine_busy_pct', 0)}%"
+        )
+        last_saves, last_t = saves, t
+
+
+async def drive(args: argparse.Namespace, ports: list[int], pids: list[int]) -> Stats:
+    stats = Stats()
+    timeout = aiohttp.ClientTimeout(total=60)
+    sessions = [
+        aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=None),
+            timeout=timeout,
+        )
+        for _port in ports
+    ]
+    cpu = CpuMeter(pids)
+    reporter = asyncio.create_task(progress(stats, args.participants, cpu))
+    try:
+        people = [
+            Participant(i, f"http://127.0.0.1:{ports[i % len(ports)]}", args, stats)
+            for i in range(args.participants)
+        ]
+        tasks = [
+            asyncio.create_task(p.run(sessions[p.index % len(ports)], stop_at=args.duration))
+            for p in people
+        ]
+        # Past the cap, participants stop saving and submit; give them a grace period.
+        _done, pending = await asyncio.wait(tasks, timeout=args.duration + 60)
+        for task in pending:
+            task.cancel()
+            stats.error("participant:unfinished", "still running after the duration cap")
+        if pending:
+            await asyncio.wait(pending)
+        for task in tasks:
+            if not task.cancelled() and task.exception() is not None:
+                stats.error("participant:crash", repr(task.exception()))
+    finally:
+        reporter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reporter
+        stats.cpu = cpu.since_begin()
+        for session in sessions:
+            await session.close()
+    return stats
+
+
+def lost_answers(server: BenchServer, stats: Stats) -> tuple[int, int]:
+    """(acknowledged answers not stored as acknowledged, acknowledged answers checked)."""
+    stored: dict[tuple[str, int], list[int]] = {}
+    for token, position, choice in server.sql(STORED_ANSWERS, (CONTEST_SLUG,)):
+        stored[(str(token), int(str(position)))] = list(choice)  # type: ignore[call-overload]
+    checked = lost = 0
+    for token, answers in stats.acked.items():
+        for position, choice in answers.items():
+            checked += 1
+            if stored.get((token, position)) != choice:
+                lost += 1
+    return lost, checked
+
+
+def summarise(args: argparse.Namespace, stats: Stats, run_s: float) -> dict[str, Any]:
+    saves = len(stats.save_ms)
+    window = (stats.last_start_at or 0.0, stats.first_submit_at or run_s)
+    in_window = sum(1 for t in stats.save_done_at if window[0] <= t < window[1])
+    window_s = window[1] - window[0]
+    span = (stats.save_done_at[-1] - stats.save_done_at[0]) if saves > 1 else 0.0
+    overall = saves / span if span > 0 else 0.0
+    rate = in_window / window_s if window_s >= 5 else overall
+    return {
+        "participants": args.participants,
+        "started": stats.started,
+        "submitted": stats.submitted,
+        "questions": args.questions,
+        "workers": args.workers,
+        "answer_saves": saves,
+        "answer_resends": stats.resends,
+        "answer_saves_per_s": round(rate, 1),
+        "answer_saves_per_s_overall": round(overall, 1),
+        "full_concurrency_window_s": round(max(window_s, 0.0), 1),
+        "save_p50_ms": round(percentile(stats.save_ms, 50), 1),
+        "save_p95_ms": round(percentile(stats.save_ms, 95), 1),
+        "save_p99_ms": round(percentile(stats.save_ms, 99), 1),
+        "save_max_ms": round(max(stats.save_ms, default=0.0), 1),
+        "save_mean_ms": round(statistics.fmean(stats.save_ms), 1) if saves else 0.0,
+        "start_p50_ms": round(percentile(stats.start_ms, 50), 1),
+        "start_p95_ms": round(percentile(stats.start_ms, 95), 1),
+        "submit_p95_ms": round(percentile(stats.submit_ms, 95), 1),
+        "errors": sum(stats.errors.values()),
+        "errors_by_kind": dict(stats.errors),
+        "think_s": list(args.think),
+        "ramp_s": args.ramp,
+        "duration_s": round(run_s, 1),
+        **stats.cpu,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--participants", type=int, default=2000)
+    parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2, help="daphne processes")
+    parser.add_argument(
+        "--duration", type=float, default=300.0, help="cap in seconds on the load phase"
+    )
+    parser.add_argument(
+        "--ramp", type=float, default=20.0, help="starts are spread over this many seconds"
+    )
+    parser.add_argument(
+        "--think", type=float, nargs=2, default=(1.0, 5.0), metavar=("MIN", "MAX"),
+        help="think time before each answer, seconds (uniform)",
+    )
+    parser.add_argument(
+        "--draw", choices=("same", "per_participant"), default="same",
+        help="the contest's draw mode",
+    )
+    parser.add_argument("--db", default="hocvuso_bench", help="database to create and drop")
+    parser.add_argument(
+        "--profile", metavar="DIR",
+        help="record each worker with py-spy into DIR (speedscope JSON)",
+    )
+    parser.add_argument("--json", action="store_true", help="end with one JSON line")
+    args = parser.parse_args(argv)
+
+    profilers: list[Any] = []
+    with BenchServer(workers=args.workers, db_name=args.db) as server:
+        began = time.monotonic()
+        server.prepare()
+        log(server.manage_shell(
+            CREATE_CONTEST.format(slug=CONTEST_SLUG, questions=args.questions, draw=args.draw)
+        ).strip())
+        server.start()
+        log(f"prepared in {time.monotonic() - began:.1f} s; driving {args.participants} "
+            f"participants × {args.questions} questions")
+        if args.profile:
+            profilers = start_profilers(args.profile, server)
+        load_began = time.monotonic()
+        try:
+            stats = asyncio.run(drive(args, server.ports, server.pids))
+        finally:
+            stop_profilers(profilers)
+        run_s = time.monotonic() - load_began
+        lost, checked = lost_answers(server, stats)
+        for sample in stats.error_samples:
+            log(f"error sample: {sample}")
+        if stats.errors:
+            for port in server.ports:
+                log(f"--- worker {port} log tail ---\n{server.worker_log(port)[-1500:]}")
+    result = summarise(args, stats, run_s)
+    result["acknowledged_answers_checked"] = checked
+    result["lost_answers"] = lost
+    # Keys the brief asks for first, so the line reads well.
+    ordered = {
+        k: result[k]
+        for k in (
+            "participants", "answer_saves_per_s", "save_p50_ms", "save_p95_ms", "save_p99_ms",
+            "errors", "lost_answers", "start_p95_ms", "workers", "duration_s",
+        )
+    }
+    ordered.update(result)
+    if args.json:
+        print(json.dumps(ordered, ensure_ascii=False), flush=True)
+    else:
+        for key, value in ordered.items():
+            print(f"{key:32} {value}")
+    return 0
+
+
+def start_profilers(directory: str, server: BenchServer) -> list[Any]:
+    import subprocess
+
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    py_spy = Path(sys.executable).parent / "py-spy"
+    processes = []
+    for port, pid in zip(server.ports, server.pids, strict=True):
+        out = Path(directory) / f"worker-{port}.speedscope.json"
+        processes.append(
+            subprocess.Popen(
+                [str(py_spy), "record", "--pid", str(pid), "--format", "speedscope",
+                 "--rate", "200", "--nonblocking", "--output", str(out)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
+    log(f"py-spy recording into {directory}")
+    return processes
+
+
+def stop_profilers(processes: list[Any]) -> None:
+    import signal
+
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        log("interrupted; servers stopped and the bench database dropped")
+        sys.exit(130)
