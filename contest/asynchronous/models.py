@@ -126,7 +126,7 @@ class Round(models.Model):
         constraints = [models.UniqueConstraint(fields=["contest", "number"], name="round_unique")]
 
     def __str__(self) -> str:
-        return f"{self.contest} — {_('vòng')} {self.number}"
+        return _("%(contest)s — vòng %(n)d") % {"contest": self.contest, "n": self.number}
 
 
 class BlueprintRule(models.Model):
