@@ -9,3 +9,4 @@ from contest.asynchronous.models import (  # noqa: F401
     ContestAward,
     Round,
 )
+from contest.placement.models import PlacementResponse, PlacementSession  # noqa: F401

@@ -3,9 +3,16 @@ from __future__ import annotations
 from django.urls import path
 
 from contest.asynchronous import api, organiser_views, views
+from contest.placement import views as placement
 from contest.practice import views as practice
 
 urlpatterns = [
+    path("xep-muc/", placement.placement_home, name="placement_home"),
+    path("xep-muc/tram/", placement.kiosk, name="placement_kiosk"),
+    path("xep-muc/<str:token>/", placement.question, name="placement_question"),
+    path("xep-muc/<str:token>/trao-may/", placement.handover, name="placement_handover"),
+    path("xep-muc/<str:token>/tiep-tuc/", placement.resume, name="placement_resume"),
+    path("xep-muc/<str:token>/ket-qua/", placement.result, name="placement_result"),
     path("luyen-tap/", practice.practice_home, name="practice_home"),
     path("luyen-tap/bat-dau/", practice.practice_begin, name="practice_begin"),
     path("luyen-tap/cau-hoi/", practice.practice_question, name="practice_question"),

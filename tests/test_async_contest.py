@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from community.models import Commune, School, TargetGroup
+from community.services import participant_identify
 from contest.asynchronous import selectors, services
 from contest.asynchronous.models import Attempt, AttemptAnswer, Contest, ContestAward
 from tests.contest_fixtures import NOW, key_choice, open_contest, person, publish_bank, wrong_choice
@@ -166,7 +167,7 @@ def test_expired_attempts_are_finalised_by_the_command(bank) -> None:
 
 def test_starting_again_resumes_the_open_attempt_from_any_device(bank) -> None:
     contest = open_contest()
-    first = services.participant_identify(
+    first = participant_identify(
         full_name="Giàng A Lử", phone="0912 000 001", commune_code="02647", target_group="resident"
     )
     attempt = start(contest, first)
@@ -174,7 +175,7 @@ def test_starting_again_resumes_the_open_attempt_from_any_device(bank) -> None:
         attempt=attempt, position=1, choice=key_choice(attempt.questions.get(position=1))
     )
     # later, on another phone, typing the number differently
-    again = services.participant_identify(
+    again = participant_identify(
         full_name="giàng a lử", phone="+84912000001", commune_code="02647", target_group="resident"
     )
     assert again.pk == first.pk
@@ -186,11 +187,11 @@ def test_starting_again_resumes_the_open_attempt_from_any_device(bank) -> None:
 
 
 def test_the_same_phone_with_another_name_is_refused(bank) -> None:
-    services.participant_identify(
+    participant_identify(
         full_name="Giàng A Lử", phone="0912000001", commune_code="02647", target_group="resident"
     )
     with pytest.raises(ValidationError, match="họ tên khác"):
-        services.participant_identify(
+        participant_identify(
             full_name="Người Khác",
             phone="0912000001",
             commune_code="02647",

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from community.rate_limits import allow
+from community.services import participant_identify
 from contest.asynchronous import services
 from contest.asynchronous.models import Attempt, Contest
 from contest.asynchronous.presentation import question_for_participant
@@ -85,7 +86,7 @@ class AttemptStartApi(APIView):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         try:
-            participant = services.participant_identify(
+            participant = participant_identify(
                 full_name=d["full_name"],
                 phone=d["phone"],
                 commune_code=d["commune"],
@@ -136,12 +137,16 @@ class AnswerSaveApi(APIView):
             return Response({"error": "rate_limited", "code": "rate_limited"}, status=429)
         data = AnswerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        attempt = get_object_or_404(Attempt, token=token)
+        position = data.validated_data["position"]
+        # One query for the attempt, the question, its version and any saved answer.
+        question = services.attempt_question_for_save(token, position)
+        attempt = question.attempt if question else get_object_or_404(Attempt, token=token)
         try:
             answer = services.answer_save(
                 attempt=attempt,
-                position=data.validated_data["position"],
+                position=position,
                 choice=data.validated_data["choice"],
+                question=question,
             )
         except DjangoValidationError as exc:
             return error_response(exc)

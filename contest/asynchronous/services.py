@@ -12,15 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.models import Commune, Participant, School, TargetGroup
-from community.personal_data import keyed_hash, normalise_phone
+from community.models import Participant
 from contest.asynchronous import blueprint, scoring
 from contest.asynchronous.models import (
     Attempt,
@@ -36,62 +34,6 @@ from question_banks.models import Question, QuestionVersion
 DEVICE_IDENTITY_LIMIT = 3
 # Faster than this per question, on average, is not humanly possible to read and answer.
 MIN_SECONDS_PER_QUESTION = 2.0
-
-
-def _name_key(name: str) -> str:
-    folded = unicodedata.normalize("NFC", " ".join(name.split())).casefold()
-    return folded
-
-
-@transaction.atomic
-def participant_identify(
-    *,
-    full_name: str,
-    phone: str,
-    commune_code: str,
-    target_group: str,
-    school_id: int | None = None,
-    class_name: str = "",
-    student_code: str = "",
-) -> Participant:
-    """Find the person by phone number, or register them. The same phone with a
-    different name is refused rather than merged, so no one takes over another's attempt."""
-    full_name = " ".join(full_name.split())
-    if len(full_name) < 2:
-        raise ValidationError(_("Hãy nhập họ và tên."), code="name")
-    normalised = normalise_phone(phone)
-    commune = Commune.objects.filter(code=commune_code).first()
-    if commune is None:
-        raise ValidationError(_("Hãy chọn xã, phường nơi bạn sống."), code="commune")
-    group = TargetGroup.objects.filter(code=target_group).first()
-    if group is None:
-        raise ValidationError(_("Hãy chọn nhóm đối tượng."), code="target_group")
-    school = School.objects.filter(pk=school_id).first() if school_id else None
-    existing = (
-        Participant.objects.select_for_update()
-        .filter(phone_hash=keyed_hash("phone", normalised))
-        .first()
-    )
-    if existing is not None:
-        if _name_key(existing.full_name) != _name_key(full_name):
-            raise ValidationError(
-                _(
-                    "Số điện thoại này đã được đăng ký với một họ tên khác. "
-                    "Hãy nhập đúng họ tên đã đăng ký, hoặc dùng số điện thoại của bạn."
-                ),
-                code="phone_name_mismatch",
-            )
-        participant = existing
-    else:
-        participant = Participant(full_name=full_name, phone=normalised)
-    participant.commune = commune
-    participant.target_group = group
-    if school is not None:
-        participant.school = school
-    participant.class_name = class_name.strip() or participant.class_name
-    participant.student_code = student_code.strip() or participant.student_code
-    participant.save()
-    return participant
 
 
 def eligibility_problem(contest: Contest, participant: Participant, now: dt.datetime) -> str | None:
@@ -264,10 +206,18 @@ CHOICE_MESSAGES = {
 
 
 def answer_save(
-    *, attempt: Attempt, position: int, choice: list[int], now: dt.datetime | None = None
+    *,
+    attempt: Attempt,
+    position: int,
+    choice: list[int],
+    now: dt.datetime | None = None,
+    question: AttemptQuestion | None = None,
 ) -> AttemptAnswer:
     """Save an answer as it is given. Saving the same answer again changes nothing;
-    a new answer replaces the old one until the attempt is submitted."""
+    a new answer replaces the old one until the attempt is submitted.
+
+    `question` may be passed already fetched (with `version` and `answer` selected, as
+    `attempt_question_for_save` does) to spare a query on the hot path."""
     now = now or timezone.now()
     if not attempt.is_open:
         raise ValidationError(_("Bài thi đã được nộp, không thể sửa câu trả lời."), code="closed")
@@ -277,26 +227,56 @@ def answer_save(
             _("Đã hết giờ làm bài. Câu trả lời này đến sau thời hạn nên không được ghi nhận."),
             code="too_late",
         )
-    question = (
-        AttemptQuestion.objects.select_related("version")
-        .filter(attempt=attempt, position=position)
-        .first()
-    )
+    if question is None:
+        try:
+            question = AttemptQuestion.objects.select_related("version", "answer").get(
+                attempt=attempt, position=position
+            )
+        except AttemptQuestion.DoesNotExist:
+            question = None
     if question is None:
         raise ValidationError(_("Không có câu hỏi số %(n)d.") % {"n": position}, code="position")
     problem = scoring.choice_problem(question.version.type, question.option_order, choice)
     if problem:
         raise ValidationError(_(CHOICE_MESSAGES[problem]), code=problem)
+    if getattr(question, "answer", None) is None:
+        # The usual case, a first answer: one INSERT. It fails only if a concurrent
+        # save stored an answer first; then the locked path below settles it.
+        inserted = _answer_insert(question, choice, now)
+        if inserted is not None:
+            return inserted
     with transaction.atomic():
-        answer, created = AttemptAnswer.objects.select_for_update().get_or_create(
-            question=question, defaults={"choice": choice, "saved_at": now}
-        )
-        if not created and answer.choice != choice:
+        answer = AttemptAnswer.objects.select_for_update().get(question=question)
+        if answer.choice != choice:
             answer.choice = choice
             answer.saved_at = now
             answer.revisions += 1
             answer.save(update_fields=["choice", "saved_at", "revisions"])
     return answer
+
+
+def attempt_question_for_save(token: str, position: int) -> AttemptQuestion | None:
+    """The drawn question with its attempt, version and saved answer, in one query."""
+    try:
+        return AttemptQuestion.objects.select_related("attempt", "version", "answer").get(
+            attempt__token=token, position=position
+        )
+    except AttemptQuestion.DoesNotExist:
+        return None
+
+
+def _answer_insert(
+    question: AttemptQuestion, choice: list[int], now: dt.datetime
+) -> AttemptAnswer | None:
+    """Insert the first answer; None when one exists already (a concurrent save)."""
+    try:
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():  # a savepoint keeps the caller's transaction usable
+                return AttemptAnswer.objects.create(question=question, choice=choice, saved_at=now)
+        # Autocommit: one statement, one round trip; a failed INSERT leaves nothing behind.
+        return AttemptAnswer.objects.create(question=question, choice=choice, saved_at=now)
+    except IntegrityError:
+        return None
 
 
 @transaction.atomic

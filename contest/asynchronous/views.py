@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from community.models import Participant
 from community.rate_limits import allow
+from community.services import participant_identify
 from contest.asynchronous import selectors, services
 from contest.asynchronous.forms import IdentifyForm, SubmitForm, choice_from_post
 from contest.asynchronous.models import Attempt, AttemptQuestion, Contest
@@ -81,7 +82,7 @@ def identify(request: HttpRequest, slug: str) -> HttpResponse:
         if not allow("identify", client_key(request), limit=30, window_seconds=60):
             return _too_many(request)
         try:
-            participant = services.participant_identify(
+            participant = participant_identify(
                 full_name=form.cleaned_data["full_name"],
                 phone=form.cleaned_data["phone"],
                 commune_code=form.cleaned_data["commune"].code,

@@ -27,21 +27,57 @@ if (form) {
     }
     return [...form.querySelectorAll("input[name=choice]:checked")].map((i) => Number(i.value));
   };
-  form.addEventListener("change", async () => {
+  // One save at a time, always of the latest choice: two taps in quick succession
+  // must not reach the server out of order and leave the first tap stored.
+  let pending = null;
+  let again = false;
+  const save = async () => {
     const picked = choice();
     if (!picked.length) return;
-    state.textContent = "…";
     try {
       const response = await fetch(form.dataset.save, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ position: Number(form.dataset.position), choice: picked }),
       });
-      const body = await response.json();
-      state.textContent = response.ok ? state.dataset.saved : body.error;
+      const body = await response.json().catch(() => ({}));
       if (response.status === 409) window.location.href = bar.dataset.result;
+      if (!again) {
+        state.textContent = response.ok ? state.dataset.saved : body.error || state.dataset.offline;
+      }
     } catch {
-      state.textContent = state.dataset.offline;
+      if (!again) state.textContent = state.dataset.offline;
     }
+  };
+  form.addEventListener("change", () => {
+    if (!choice().length) return;
+    state.textContent = "…";
+    if (pending) {
+      again = true;
+      return;
+    }
+    pending = (async () => {
+      do {
+        again = false;
+        await save();
+      } while (again);
+      pending = null;
+    })();
+  });
+  // The buttons post the form; a save still on its way must not land after that post.
+  form.addEventListener("submit", (event) => {
+    if (!pending) return;
+    event.preventDefault();
+    const button = event.submitter;
+    const waited = new Promise((resolve) => setTimeout(resolve, 5000));
+    Promise.race([pending, waited]).then(() => {
+      if (button && button.name) {
+        const go = Object.assign(document.createElement("input"), { type: "hidden" });
+        go.name = button.name;
+        go.value = button.value;
+        form.append(go);
+      }
+      form.submit();
+    });
   });
 }

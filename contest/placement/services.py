@@ -1,0 +1,224 @@
+"""Placement sessions: start (or resume), serve the next question, record an
+answer, pause, and finish with a level, its confidence and a per-area profile.
+
+The engine's state travels in the session row between requests; the bank comes
+from the per-process cache, so an answer costs a handful of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.models import Participant
+from contest.asynchronous import scoring
+from contest.placement import engine
+from contest.placement.bank import PlacementBank, engine_config, placement_bank, placement_framework
+from contest.placement.models import PlacementResponse, PlacementSession
+from question_banks.models import Level, Option, QuestionVersion
+
+SESSION_MINUTES = 40
+# An area is "strong" when at least this share of its scored answers were right.
+STRONG_SHARE = 0.7
+
+
+def session_start(
+    *,
+    participant: Participant,
+    mode: str = PlacementSession.Mode.SELF,
+    volunteer: User | None = None,
+    assisted: bool = False,
+    now: dt.datetime | None = None,
+) -> PlacementSession:
+    """A new session, or the person's unfinished one (a reload, or another device)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        Participant.objects.select_for_update().filter(pk=participant.pk).first()
+        active = PlacementSession.objects.filter(
+            participant=participant,
+            status__in=[PlacementSession.Status.IN_PROGRESS, PlacementSession.Status.PAUSED],
+            deadline_at__gt=now,
+        ).first()
+        if active is not None:
+            return active
+        framework = placement_framework()
+        bank = placement_bank(participant.target_group_id)
+        config = engine_config(framework)
+        rng = np.random.default_rng()
+        state = engine.start(
+            bank.items, config, bank.blueprint, rng=rng, group=participant.target_group_id
+        )
+        session = PlacementSession(
+            participant=participant,
+            framework=framework,
+            mode=mode,
+            volunteer=volunteer,
+            assisted=assisted,
+            started_at=now,
+            deadline_at=now + dt.timedelta(minutes=SESSION_MINUTES),
+        )
+        _advance(session, state, bank, rng)
+        session.save()
+    return session
+
+
+def _advance(
+    session: PlacementSession,
+    state: engine.SessionState,
+    bank: PlacementBank,
+    rng: np.random.Generator,
+) -> None:
+    if engine.should_stop(state):
+        _finish(session, state, bank)
+        return
+    index = engine.select_next(state, rng)
+    version_id = int(bank.items.ids[index])
+    options = list(
+        Option.objects.filter(version_id=version_id)
+        .order_by("position")
+        .values_list("pk", flat=True)
+    )
+    qtype = QuestionVersion.objects.values_list("type", flat=True).get(pk=version_id)
+    if qtype != "true_false":  # "Đúng" stays before "Sai"; everything else is shuffled
+        rng.shuffle(options)
+    session.engine_state = state.to_dict()
+    session.current_version_id = version_id
+    session.current_option_order = [int(o) for o in options]
+
+
+def _state(session: PlacementSession, bank: PlacementBank) -> engine.SessionState:
+    return engine.SessionState.from_dict(
+        session.engine_state, bank=bank.items, config=engine_config(session.framework)
+    )
+
+
+def session_answer(
+    *,
+    session: PlacementSession,
+    position: int,
+    choice: list[int],
+    dont_know: bool = False,
+    now: dt.datetime | None = None,
+) -> PlacementSession:
+    """Record the answer to question `position`. Sending the same position twice (a
+    double tap, a resent form) changes nothing and returns the session as it is."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = (
+            PlacementSession.objects.select_for_update()
+            .select_related("framework", "participant", "current_version")
+            .get(pk=session.pk)
+        )
+        if session.status == PlacementSession.Status.PAUSED:
+            session.status = PlacementSession.Status.IN_PROGRESS
+        if not session.is_active:
+            return session
+        answered = session.responses.count()
+        if position != answered + 1:
+            return session  # already recorded: idempotent
+        bank = placement_bank(session.participant.target_group_id)
+        if now >= session.deadline_at:
+            _finish(session, _state(session, bank), bank, expired=True)
+            session.save()
+            return session
+        version = session.current_version
+        assert version is not None
+        if dont_know:
+            choice, correct = [], False
+        else:
+            problem = scoring.choice_problem(version.type, session.current_option_order, choice)
+            if problem:
+                raise ValidationError(_("Hãy chọn một câu trả lời, hoặc bấm “Tôi không biết”."))
+            options = list(version.options.order_by("position").values_list("pk", "is_correct"))
+            correct = scoring.is_correct(version.type, options, choice)
+        state = _state(session, bank)
+        index = bank.items.index_of(version.pk)
+        PlacementResponse.objects.create(
+            session=session,
+            position=position,
+            version=version,
+            choice=choice,
+            dont_know=dont_know,
+            correct=correct,
+            pretest=bool(bank.items.is_pretest[index]),
+            answered_at=now,
+        )
+        state = engine.record(state, index, correct)
+        session.items_answered = len(state.items)
+        _advance(session, state, bank, np.random.default_rng())
+        session.save()
+    return session
+
+
+def session_pause(*, session: PlacementSession) -> PlacementSession:
+    if session.status == PlacementSession.Status.IN_PROGRESS:
+        session.status = PlacementSession.Status.PAUSED
+        session.save(update_fields=["status"])
+    return session
+
+
+def _finish(
+    session: PlacementSession,
+    state: engine.SessionState,
+    bank: PlacementBank,
+    *,
+    expired: bool = False,
+) -> None:
+    outcome = engine.result(state)
+    session.engine_state = state.to_dict()
+    session.current_version = None
+    session.current_option_order = []
+    session.finished_at = timezone.now()
+    session.items_answered = outcome.n_items
+    session.theta = outcome.theta
+    session.standard_error = outcome.standard_error
+    too_short = outcome.n_items < state.config.min_items
+    session.status = (
+        PlacementSession.Status.EXPIRED
+        if expired and too_short
+        else PlacementSession.Status.FINISHED
+    )
+    if session.status == PlacementSession.Status.EXPIRED:
+        return
+    session.level_rank = outcome.level
+    session.level = Level.objects.filter(framework=session.framework, rank=outcome.level).first()
+    session.near_next_level = outcome.near
+    # Confidence in the award: P(θ ≥ the awarded level's cut), or of being below the first.
+    at_least = outcome.prob_at_least
+    session.confidence = at_least[outcome.level - 1] if outcome.level else 1.0 - at_least[0]
+    session.area_profile = _area_profile(session, bank)
+    session.certificate_eligible = outcome.level > 0 and not session.assisted
+
+
+def _area_profile(session: PlacementSession, bank: PlacementBank) -> dict[str, dict[str, int]]:
+    area_of = {
+        int(i): bank.areas[int(a)] for i, a in zip(bank.items.ids, bank.items.area, strict=True)
+    }
+    profile: dict[str, dict[str, int]] = {}
+    for version_id, correct in session.responses.filter(pretest=False).values_list(
+        "version_id", "correct"
+    ):
+        area = area_of.get(version_id)
+        if area is None:
+            continue
+        row = profile.setdefault(area, {"answered": 0, "correct": 0})
+        row["answered"] += 1
+        row["correct"] += int(correct)
+    return profile
+
+
+def area_strengths(profile: dict[str, dict[str, int]]) -> tuple[list[str], list[str]]:
+    """(strong areas, areas to learn next), by the share answered correctly."""
+    strong = [
+        a
+        for a, r in profile.items()
+        if r["answered"] and r["correct"] / r["answered"] >= STRONG_SHARE
+    ]
+    weak = [a for a in profile if a not in strong]
+    return strong, weak
