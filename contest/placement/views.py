@@ -44,7 +44,7 @@ def kiosk(request: HttpRequest) -> HttpResponse:
         )
         if session is not None:
             return redirect("placement_handover", token=session.token)
-    recent = PlacementSession.objects.filter(volunteer=request.user).select_related(
+    recent = PlacementSession.objects.filter(volunteer_id=request.user.pk).select_related(
         "participant", "level"
     )[:10]
     return render(request, "contest/placement/kiosk.html", {"form": form, "recent": recent})
