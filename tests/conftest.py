@@ -26,6 +26,15 @@ def vietnamese_by_default() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def fresh_placement_bank() -> Iterator[None]:
+    """The placement bank is cached per process; each test builds its own."""
+    from contest.placement.bank import bank_cache_clear
+
+    bank_cache_clear()
+    yield
+
+
 def _user(username: str, *roles: Role) -> User:
     user = User.objects.create_user(username=username, password="pw-" + username)
     for role in roles:

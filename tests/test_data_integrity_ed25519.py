@@ -93,31 +93,31 @@ points = st.sampled_from(SMALL_ORDER) | st.binary(min_size=32, max_size=32)
 scalars = st.sampled_from([bytes(32)]) | st.binary(min_size=32, max_size=32)
 
 
-def load(raw_key: bytes) -> Ed25519PublicKey:
+def load(raw_key: bytes) -> Ed25519PublicKey | None:
     try:
         return Ed25519PublicKey.from_public_bytes(raw_key)
     except ValueError:
-        assume(False)
-        raise
+        return None  # not a key `cryptography` holds: nothing to compare
 
 
 @settings(max_examples=300, deadline=None)
 @given(points, points, scalars, messages)
 def test_libsodium_never_accepts_what_openssl_refuses(raw_key, r, s, message):
     public_key = load(raw_key)
-    if ed25519.verify(public_key, r + s, message):
+    if public_key is not None and ed25519.verify(public_key, r + s, message):
         assert cryptography_verify(public_key, r + s, message)
 
 
 @settings(max_examples=300, deadline=None)
-@given(points, points, scalars, messages)
+@given(st.binary(min_size=32, max_size=32), st.binary(min_size=64, max_size=64), messages)
 def test_both_paths_agree_on_arbitrary_bytes_away_from_small_order_points(
-    raw_key, r, s, message
+    raw_key, signature, message
 ):
-    assume(raw_key not in SMALL_ORDER and r not in SMALL_ORDER)
     public_key = load(raw_key)
-    expected = cryptography_verify(public_key, r + s, message)
-    assert ed25519.verify(public_key, r + s, message) is expected
+    if public_key is None or raw_key in SMALL_ORDER or signature[:32] in SMALL_ORDER:
+        return  # the small-order inputs are the test above's
+    expected = cryptography_verify(public_key, signature, message)
+    assert ed25519.verify(public_key, signature, message) is expected
 
 
 @pytest.mark.parametrize("length", [0, 63, 65, 128])

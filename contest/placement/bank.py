@@ -5,6 +5,7 @@ no bank query), plus the engine settings read from the framework's levels."""
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 from django.db.models import Count, Max
@@ -35,10 +36,14 @@ class PlacementBank:
 
 _cache: dict[str, tuple[tuple[object, ...], PlacementBank]] = {}
 _lock = threading.Lock()
+# The bank's stamp is re-read at most this often per process: a question published
+# now joins the placement bank within seconds, and answers skip the query meanwhile.
+STAMP_SECONDS = 10.0
+_stamp_cache: list[tuple[float, tuple[object, ...]]] = []
 
 
 def placement_bank(group: str) -> PlacementBank:
-    stamp = _stamp()
+    stamp = _current_stamp()
     with _lock:
         cached = _cache.get(group)
         if cached is not None and cached[0] == stamp:
@@ -47,6 +52,24 @@ def placement_bank(group: str) -> PlacementBank:
     with _lock:
         _cache[group] = (stamp, bank)
     return bank
+
+
+def _current_stamp() -> tuple[object, ...]:
+    now = time.monotonic()
+    with _lock:
+        if _stamp_cache and now - _stamp_cache[0][0] < STAMP_SECONDS:
+            return _stamp_cache[0][1]
+    stamp = _stamp()
+    with _lock:
+        _stamp_cache[:] = [(now, stamp)]
+    return stamp
+
+
+def bank_cache_clear() -> None:
+    """Forget the cached bank and stamp (tests; after a bulk import)."""
+    with _lock:
+        _cache.clear()
+        _stamp_cache.clear()
 
 
 def _stamp() -> tuple[object, ...]:

@@ -91,3 +91,38 @@ class PlacementResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}:{self.position}"
+
+
+class CalibrationProposal(models.Model):
+    """New item parameters estimated from collected responses, waiting for a
+    psychometrician to accept them onto the question version (or reject them)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ quyết định")
+        ACCEPTED = "accepted", _("Đã chấp nhận")
+        REJECTED = "rejected", _("Đã từ chối")
+
+    version = models.ForeignKey(
+        QuestionVersion, on_delete=models.CASCADE, related_name="calibration_proposals"
+    )
+    model = models.CharField(max_length=6, choices=QuestionVersion.IrtModel.choices)
+    a = models.FloatField(_("độ phân biệt a"))
+    b = models.FloatField(_("độ khó b"))
+    se_b = models.FloatField(_("sai số chuẩn của b"), null=True, blank=True)
+    sample_size = models.PositiveIntegerField(_("cỡ mẫu"))
+    infit = models.FloatField(null=True, blank=True)
+    outfit = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "version"]
+        verbose_name = _("đề xuất hiệu chỉnh")
+        verbose_name_plural = _("đề xuất hiệu chỉnh")
+
+    def __str__(self) -> str:
+        return f"{self.version}: b={self.b:.2f} ({self.get_status_display()})"

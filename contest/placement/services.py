@@ -21,7 +21,7 @@ from contest.asynchronous import scoring
 from contest.placement import engine
 from contest.placement.bank import PlacementBank, engine_config, placement_bank, placement_framework
 from contest.placement.models import PlacementResponse, PlacementSession
-from question_banks.models import Level, Option, QuestionVersion
+from question_banks.models import Level, Option
 
 SESSION_MINUTES = 40
 # An area is "strong" when at least this share of its scored answers were right.
@@ -79,12 +79,10 @@ def _advance(
         return
     index = engine.select_next(state, rng)
     version_id = int(bank.items.ids[index])
-    options = list(
-        Option.objects.filter(version_id=version_id)
-        .order_by("position")
-        .values_list("pk", flat=True)
-    )
-    qtype = QuestionVersion.objects.values_list("type", flat=True).get(pk=version_id)
+    rows = Option.objects.filter(version_id=version_id).order_by("position")
+    typed = list(rows.values_list("pk", "version__type"))
+    options = [option_id for option_id, _type in typed]
+    qtype = typed[0][1]
     if qtype != "true_false":  # "Đúng" stays before "Sai"; everything else is shuffled
         rng.shuffle(options)
     session.engine_state = state.to_dict()
@@ -111,7 +109,7 @@ def session_answer(
     now = now or timezone.now()
     with transaction.atomic():
         session = (
-            PlacementSession.objects.select_for_update()
+            PlacementSession.objects.select_for_update(of=("self",))
             .select_related("framework", "participant", "current_version")
             .get(pk=session.pk)
         )
@@ -119,8 +117,7 @@ def session_answer(
             session.status = PlacementSession.Status.IN_PROGRESS
         if not session.is_active:
             return session
-        answered = session.responses.count()
-        if position != answered + 1:
+        if position != answered_count(session) + 1:
             return session  # already recorded: idempotent
         bank = placement_bank(session.participant.target_group_id)
         if now >= session.deadline_at:
@@ -154,6 +151,11 @@ def session_answer(
         _advance(session, state, bank, np.random.default_rng())
         session.save()
     return session
+
+
+def answered_count(session: PlacementSession) -> int:
+    """Questions answered so far, scored and pretest, read from the engine state."""
+    return len(session.engine_state["items"]) + len(session.engine_state["pretest_items"])
 
 
 def session_pause(*, session: PlacementSession) -> PlacementSession:

@@ -113,7 +113,7 @@ def question(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "contest/placement/paused.html", {"session": session})
     version = session.current_version
     assert version is not None
-    position = session.responses.count() + 1
+    position = services.answered_count(session) + 1
     item = shown_question(version, session.current_option_order, position=position, chosen=[])
     return render(
         request,
