@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.conf.locale import LANG_INFO
@@ -146,6 +147,27 @@ DEV_PII_ENCRYPTION_KEY = "ZGV2LW9ubHktcGlpLWtleS1kby1ub3QtdXNlLTAwMDA="
 DEV_PII_HASH_KEY = "dev-only-pii-hash-key"
 PII_ENCRYPTION_KEYS = envlist("PII_ENCRYPTION_KEYS", DEV_PII_ENCRYPTION_KEY)
 PII_HASH_KEY = os.getenv("PII_HASH_KEY", DEV_PII_HASH_KEY)
+
+# --- Certificates ------------------------------------------------------------
+# The issuer is a did:web: its DID document is served at /.well-known/did.json.
+# did:web writes a port as %3A (did:web:localhost%3A8000), so the default follows SITE_ROOT.
+ISSUER_DOMAIN = os.getenv("ISSUER_DOMAIN", urlsplit(SITE_ROOT).netloc.replace(":", "%3A"))
+ISSUER_NAME = os.getenv(
+    "ISSUER_NAME",
+    "Ban Chỉ đạo về phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số tỉnh Lào Cai",
+)
+# The short issuer id inside the paper QR (at most 16 bytes).
+CERT_QR_ISSUER = os.getenv("CERT_QR_ISSUER", "LCI")
+# Serial prefix: LC-2026-000123.
+CERT_SERIAL_PREFIX = os.getenv("CERT_SERIAL_PREFIX", "LC")
+# Private keys live only in this directory, as PKCS#8 PEM files encrypted with the
+# passphrase below; the database holds public keys only. Git-ignored.
+CERT_KEY_DIR = Path(os.getenv("CERT_KEY_DIR", str(BASE_DIR / "keys")))
+DEV_CERT_KEY_PASSPHRASE = "dev-only-certificate-key-passphrase"  # noqa: S105
+CERT_KEY_PASSPHRASE = os.getenv("CERT_KEY_PASSPHRASE", DEV_CERT_KEY_PASSPHRASE)
+# How long a placement-level certificate stays valid (0: no expiry). Contest
+# participation and prizes record an event and never expire.
+CERT_PLACEMENT_VALID_DAYS = envint("CERT_PLACEMENT_VALID_DAYS", str(2 * 365))
 
 # --- Languages ---------------------------------------------------------------
 LANGUAGE_CODE = "vi"

@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from certification.urls import api_urlpatterns as certification_api
 from community.api import CommuneListApi
 from contest.urls import api_urlpatterns as contest_api
 from frontend_templates.views import home
@@ -16,12 +17,14 @@ api_v1 = [
     path("communes/", CommuneListApi.as_view(), name="api_commune_list"),
     *bank_api,
     *contest_api,
+    *certification_api,
 ]
 
 urlpatterns = [
     path("", home, name="home"),
     path("", include("question_banks.urls")),
     path("", include("contest.urls")),
+    path("", include("certification.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

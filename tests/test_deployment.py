@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def check_deploy(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PII_ENCRYPTION_KEYS", "PII_HASH_KEY")}
+    secrets = ("PII_ENCRYPTION_KEYS", "PII_HASH_KEY", "CERT_KEY_PASSPHRASE")
+    env = {k: v for k, v in os.environ.items() if k not in secrets}
     env.update(
         DEBUG="0",
         SECRET_KEY="a-long-random-production-secret-" + "x7Qp9!" * 8,
@@ -32,7 +33,12 @@ def check_deploy(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 def test_production_settings_pass_check_deploy() -> None:
     result = check_deploy(
-        {"PII_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "PII_HASH_KEY": "h" * 48}
+        {
+            "PII_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "PII_HASH_KEY": "h" * 48,
+            "CERT_KEY_PASSPHRASE": "p" * 48,
+            "SITE_ROOT": "https://hocvuso.laocai.gov.vn",
+        }
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -41,3 +47,4 @@ def test_demo_personal_data_keys_fail_check_deploy() -> None:
     result = check_deploy({})
     assert result.returncode != 0
     assert "community.E001" in result.stderr + result.stdout
+    assert "certification.E001" in result.stderr + result.stdout

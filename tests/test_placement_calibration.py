@@ -13,6 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from community.models import Participant
 from contest.placement.calibration import Calibration, calibrate, p_correct
 from contest.placement.calibration_services import response_matrix
 from contest.placement.models import CalibrationProposal, PlacementResponse, PlacementSession
@@ -84,7 +85,7 @@ def test_rasch_difficulties_are_recovered_from_sparse_data(rasch_fit) -> None:
 def test_rasch_standard_errors_match_the_actual_errors(rasch_fit) -> None:
     se = np.array([item.se_b for item in rasch_fit.items], dtype=float)
     z = (b_of(rasch_fit) - RASCH_B) / se
-    assert 0.1 < se.min() and se.max() < 0.2
+    assert se.min() > 0.07 and se.max() < 0.15  # about 1/sqrt(625 · 0.2) at 625 answers
     assert 0.75 < float(np.std(z)) < 1.3
 
 
@@ -151,7 +152,8 @@ def test_items_answered_all_right_or_all_wrong_are_not_estimable() -> None:
     ]
     assert all(item.b is None and item.se_b is None for item in flagged)
     assert [item.n for item in flagged] == [40, 30, 0]
-    assert all(item.status == "estimated" and np.isfinite(item.b) for item in fit.items[:10])
+    assert all(item.status == "estimated" and item.b is not None for item in fit.items[:10])
+    assert np.all(np.isfinite(b_of(fit)[:10]))
 
 
 def test_a_person_with_no_usable_answer_has_no_ability() -> None:
@@ -180,9 +182,10 @@ def record_sessions(
     rng: np.random.Generator,
     assisted: bool = False,
     pretest: frozenset[int] = frozenset(),
+    participant: Participant | None = None,
 ) -> None:
     """One finished session per ability, answering every version in `versions`."""
-    participant = person(f"Người thử {rng.integers(10**6)}", phone="0912000099")
+    participant = participant or person(f"Người thử {rng.integers(10**6)}", phone="0912000099")
     framework = Framework.objects.get(code="kns-cb-4")
     sessions = PlacementSession.objects.bulk_create(
         PlacementSession(
@@ -287,10 +290,10 @@ def test_a_second_run_anchors_on_calibrated_items(collected, carol) -> None:
 
 
 def test_2pl_is_fitted_only_where_an_item_has_enough_answers(collected) -> None:
-    run_command("--model", "2pl", "--min-2pl", "300")
+    run_command("--model", "2pl", "--min-2pl", "300", "--min-n", "50")
     models = dict(CalibrationProposal.objects.values_list("version_id", "model"))
     assert {models[v.pk] for v in collected[:8]} == {"2pl"}
-    assert not CalibrationProposal.objects.filter(version=collected[8]).exists()
+    assert models[collected[8].pk] == "rasch"  # 60 answers: too few for a slope
 
 
 def test_assisted_sessions_can_be_left_out(collected) -> None:

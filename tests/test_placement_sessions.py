@@ -138,3 +138,27 @@ def test_the_first_question_is_an_easy_warm_up(bank) -> None:
     session = services.session_start(participant=person())
     first = session.current_version
     assert first is not None and first.irt_b <= 0.0  # P(correct) ≈ 0.8 at the resident prior
+
+
+def test_an_eligible_result_gives_one_signed_certificate(client, bank, settings, tmp_path) -> None:
+    from certification.keys import ensure_keys
+    from certification.models import Certificate
+    from certification.verification import certificate_verify_qr
+
+    settings.CERT_KEY_DIR = tmp_path
+    client.post("/xep-muc/", SELF_FORM)
+    session = PlacementSession.objects.get()
+    answer_all(client, session.token, right=True)
+    page = client.get(f"/xep-muc/{session.token}/ket-qua/").content.decode()
+    assert "Nhận chứng nhận" in page
+    refused = client.post(f"/chung-nhan/xep-muc/{session.token}/", follow=True)
+    assert "chưa sẵn sàng cấp chứng nhận" in refused.content.decode()  # no keys yet
+    ensure_keys()
+    first = client.post(f"/chung-nhan/xep-muc/{session.token}/")
+    again = client.post(f"/chung-nhan/xep-muc/{session.token}/")
+    certificate = Certificate.objects.get()
+    assert first["Location"].startswith(f"/chung-nhan/{certificate.serial}/?ma=")
+    assert again["Location"] == first["Location"]
+    printed = client.get(first["Location"]).content.decode()
+    assert "Hoàng Văn Páo" in printed
+    assert certificate_verify_qr(certificate.qr_text).status == "valid"

@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from contest.placement import calibration
+from contest.placement import calibration, dif
 from contest.placement.bank import PRETEST_TAG
 from contest.placement.calibration import Calibration, ItemEstimate
 from contest.placement.dif import FOCAL, OUTSIDE, REFERENCE
@@ -202,16 +202,21 @@ def _decide(proposal: CalibrationProposal, status: str, by: User, now: dt.dateti
 # --- DIF -------------------------------------------------------------------------------------
 
 
-def matching_abilities(matrix: ResponseMatrix) -> npt.NDArray[np.float64]:
-    """EAP ability per session from its scored (non-pretest) answers and the bank's
-    current parameters: what people are matched on in DIF analyses."""
+def matching_abilities(matrix: ResponseMatrix) -> dif.AbilityFrom:
+    """EAP ability per session from its scored (non-pretest) answers to the chosen
+    columns, with the bank's current parameters: what DIF analyses match people on."""
     versions = QuestionVersion.objects.in_bulk(matrix.versions)
     a = [versions[v].irt_a for v in matrix.versions]
     b = [versions[v].irt_b for v in matrix.versions]
     scored = np.where(matrix.pretest, np.nan, matrix.values)
-    theta, _ = calibration.eap_abilities(scored, a, b)
-    theta[np.isnan(scored).all(axis=1)] = np.nan
-    return theta
+
+    def ability_from(columns: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+        chosen = np.where(columns[None, :], scored, np.nan)
+        theta, _ = calibration.eap_abilities(chosen, a, b)
+        theta[np.isnan(chosen).all(axis=1)] = np.nan
+        return theta
+
+    return ability_from
 
 
 def session_groups(matrix: ResponseMatrix, grouping: Grouping) -> npt.NDArray[np.int64]:

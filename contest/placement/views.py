@@ -118,7 +118,7 @@ def question(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "contest/placement/question.html",
-        {"session": session, "item": item, "error": error, "practice": position == 1},
+        {"session": session, "item": item, "error": error},
     )
 
 

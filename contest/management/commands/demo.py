@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from certification.keys import ensure_keys
 from community import demo_data
 from community.models import Participant
 from contest.demo_data import demo_contest_create
@@ -22,6 +23,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database migrated; 99 communes and wards loaded.")
         call_command("starter_bank_load", stdout=self.stdout)
+        ensure_keys()
+        self.stdout.write("Certificate keys ready (demo passphrase, keys/ folder).")
         contest = demo_contest_create()
         self.stdout.write(f"Demo contest open at /thi/{contest.slug}/")
         logins = demo_data.staff_create()

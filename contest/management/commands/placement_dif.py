@@ -17,12 +17,12 @@ from contest.placement.calibration_services import (
     response_matrix,
     session_groups,
 )
-from contest.placement.dif import ItemDif, ability_strata, mantel_haenszel
+from contest.placement.dif import ItemDif, mantel_haenszel_purified
 from question_banks.models import QuestionVersion
 
 
 class Command(BaseCommand):
-    help = "Mantel–Haenszel DIF per placement item, matching on EAP ability strata."
+    help = "Mantel–Haenszel DIF per placement item, matched on purified EAP ability strata."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--group", choices=GROUPINGS, action="append", dest="groups")
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         if not matrix.sessions:
             self.stdout.write("No placement responses yet.")
             return
-        strata = ability_strata(matching_abilities(matrix), options["strata"])
+        ability_from = matching_abilities(matrix)
         labels = {
             v.pk: str(v)
             for v in QuestionVersion.objects.select_related("question").filter(
@@ -43,8 +43,12 @@ class Command(BaseCommand):
         }
         for grouping in options["groups"] or GROUPINGS:
             groups = session_groups(matrix, grouping)
-            results = mantel_haenszel(
-                matrix.values, groups, strata, min_per_group=options["min_per_group"]
+            results = mantel_haenszel_purified(
+                matrix.values,
+                groups,
+                ability_from,
+                n_strata=options["strata"],
+                min_per_group=options["min_per_group"],
             )
             self._report(grouping, results, [labels[v] for v in matrix.versions])
 
