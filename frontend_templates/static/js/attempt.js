@@ -9,7 +9,7 @@ if (bar) {
   const clock = bar.querySelector(".countdown");
   const tick = () => {
     const left = Math.max(0, Math.round(deadline - Date.now() / 1000));
-    clock.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    clock.textContent = `${clock.dataset.left} ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
     if (left === 0) window.location.href = bar.dataset.result;
     else setTimeout(tick, 1000);
   };
