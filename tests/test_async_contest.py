@@ -307,3 +307,15 @@ def test_collective_results_by_school(bank) -> None:
         ("Trường Nhỏ", 2, 0.2),
         ("Trường Lớn", 1, 0.01),
     ]
+
+
+def test_a_late_older_save_from_the_same_page_never_overwrites_a_newer_one(bank) -> None:
+    attempt = start(open_contest(), person())
+    q = attempt.questions.get(position=1)
+    right, wrong = key_choice(q), wrong_choice(q)
+    services.answer_save(attempt=attempt, position=1, choice=right, client=("page-a", 2))
+    services.answer_save(attempt=attempt, position=1, choice=wrong, client=("page-a", 1))  # late
+    assert AttemptAnswer.objects.get().choice == right
+    # a reload or another device is a new page: its save is the latest action
+    services.answer_save(attempt=attempt, position=1, choice=wrong, client=("page-b", 1))
+    assert AttemptAnswer.objects.get().choice == wrong

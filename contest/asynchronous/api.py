@@ -116,6 +116,8 @@ class AttemptDetailApi(APIView):
 class AnswerInputSerializer(serializers.Serializer[Any]):
     position = serializers.IntegerField(min_value=1)
     choice = serializers.ListField(child=serializers.IntegerField(), max_length=10)
+    page = serializers.CharField(max_length=24, required=False, default="")
+    seq = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False, default=0)
 
 
 class AnswerOutputSerializer(serializers.Serializer[Any]):
@@ -147,6 +149,9 @@ class AnswerSaveApi(APIView):
                 position=position,
                 choice=data.validated_data["choice"],
                 question=question,
+                client=(page, data.validated_data["seq"])
+                if (page := data.validated_data["page"])
+                else None,
             )
         except DjangoValidationError as exc:
             return error_response(exc)

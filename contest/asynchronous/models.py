@@ -233,6 +233,11 @@ class AttemptAnswer(models.Model):
     saved_at = models.DateTimeField(default=timezone.now)
     revisions = models.PositiveSmallIntegerField(default=1)
     is_correct = models.BooleanField(null=True)
+    # Which page view sent it and that page's save counter: a slow save from the same page
+    # arriving after a newer one is ignored, while another page (a reload, another
+    # device) always counts, as the person's latest action.
+    client_page = models.CharField(max_length=24, blank=True)
+    client_seq = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.question}: {self.choice}"

@@ -212,9 +212,12 @@ def answer_save(
     choice: list[int],
     now: dt.datetime | None = None,
     question: AttemptQuestion | None = None,
+    client: tuple[str, int] | None = None,
 ) -> AttemptAnswer:
     """Save an answer as it is given. Saving the same answer again changes nothing;
-    a new answer replaces the old one until the attempt is submitted.
+    a new answer replaces the old one until the attempt is submitted. `client` is
+    (page id, save counter) from the page's script: an older save from the same page
+    that arrives late never overwrites a newer one.
 
     `question` may be passed already fetched (with `version` and `answer` selected, as
     `attempt_question_for_save` does) to spare a query on the hot path."""
@@ -242,16 +245,20 @@ def answer_save(
     if getattr(question, "answer", None) is None:
         # The usual case, a first answer: one INSERT. It fails only if a concurrent
         # save stored an answer first; then the locked path below settles it.
-        inserted = _answer_insert(question, choice, now)
+        inserted = _answer_insert(question, choice, now, client)
         if inserted is not None:
             return inserted
     with transaction.atomic():
         answer = AttemptAnswer.objects.select_for_update().get(question=question)
+        if client is not None and client[0] == answer.client_page and client[1] < answer.client_seq:
+            return answer  # a late, older save from the same page: the newer one stands
+        if client is not None:
+            answer.client_page, answer.client_seq = client
         if answer.choice != choice:
             answer.choice = choice
             answer.saved_at = now
             answer.revisions += 1
-            answer.save(update_fields=["choice", "saved_at", "revisions"])
+        answer.save(update_fields=["choice", "saved_at", "revisions", "client_page", "client_seq"])
     return answer
 
 
@@ -266,17 +273,28 @@ def attempt_question_for_save(token: str, position: int) -> AttemptQuestion | No
 
 
 def _answer_insert(
-    question: AttemptQuestion, choice: list[int], now: dt.datetime
+    question: AttemptQuestion,
+    choice: list[int],
+    now: dt.datetime,
+    client: tuple[str, int] | None,
 ) -> AttemptAnswer | None:
     """Insert the first answer; None when one exists already (a concurrent save)."""
     try:
         if transaction.get_connection().in_atomic_block:
             with transaction.atomic():  # a savepoint keeps the caller's transaction usable
-                return AttemptAnswer.objects.create(question=question, choice=choice, saved_at=now)
+                return AttemptAnswer.objects.create(
+                    question=question, choice=choice, saved_at=now, **_client_fields(client)
+                )
         # Autocommit: one statement, one round trip; a failed INSERT leaves nothing behind.
-        return AttemptAnswer.objects.create(question=question, choice=choice, saved_at=now)
+        return AttemptAnswer.objects.create(
+            question=question, choice=choice, saved_at=now, **_client_fields(client)
+        )
     except IntegrityError:
         return None
+
+
+def _client_fields(client: tuple[str, int] | None) -> dict[str, object]:
+    return {"client_page": client[0], "client_seq": client[1]} if client else {}
 
 
 @transaction.atomic

@@ -29,6 +29,10 @@ if (form) {
   };
   // One save at a time, always of the latest choice: two taps in quick succession
   // must not reach the server out of order and leave the first tap stored.
+  // Saves carry this page view's id and a counter, so the server never lets a late,
+  // older save overwrite a newer one.
+  const page = Math.random().toString(36).slice(2, 14);
+  let seq = 0;
   let pending = null;
   let again = false;
   const save = async () => {
@@ -38,7 +42,7 @@ if (form) {
       const response = await fetch(form.dataset.save, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ position: Number(form.dataset.position), choice: picked }),
+        body: JSON.stringify({ position: Number(form.dataset.position), choice: picked, page, seq: ++seq }),
       });
       const body = await response.json().catch(() => ({}));
       if (response.status === 409) window.location.href = bar.dataset.result;
