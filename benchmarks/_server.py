@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -25,6 +26,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from pathlib import Path
 from types import TracebackType
 
@@ -35,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 PG_ADMIN_URL = os.getenv("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.getenv("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception|Timeout)\b.*:")
 
 
 def log(message: str) -> None:
@@ -79,7 +82,6 @@ class BenchServer:
             # Our own prefix: rate-limit counters of other runs and of tests never collide.
             "CACHE_PREFIX": f"bench{os.getpid()}",
             "SECURE_SSL_REDIRECT": "0",
-            "DB_CONN_MAX_AGE": "60",
             "RATE_LIMIT_SCALE": str(rate_limit_scale),
             "LOG_LEVEL": "WARNING",
             **(extra_env or {}),
@@ -111,7 +113,7 @@ class BenchServer:
 
     def _admin(self, sql: str) -> None:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
     def drop_database(self) -> None:
         if not self._created:
@@ -126,6 +128,8 @@ class BenchServer:
         self._created = True
         self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
         self._admin(f'CREATE DATABASE "{self.db_name}"')
+        # Sessions start in UTC, as Django wants them: no SET TIME ZONE on every connect.
+        self._admin(f"ALTER DATABASE \"{self.db_name}\" SET timezone TO 'UTC'")
         log(f"created database {self.db_name}; migrating")
         self.manage("migrate", "--noinput", "-v", "0")
         self.manage("starter_bank_load")
@@ -148,7 +152,7 @@ class BenchServer:
 
     def sql(self, query: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         with psycopg.connect(self.database_url.replace("postgres://", "postgresql://")) as conn:
-            return list(conn.execute(query, params).fetchall())  # type: ignore[arg-type]
+            return list(conn.execute(query, params).fetchall())
 
     # --- the workers -------------------------------------------------------------
 
@@ -191,6 +195,15 @@ class BenchServer:
     def worker_log(self, port: int) -> str:
         path = self.log_dir / f"daphne-{port}.log"
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+    def worker_exceptions(self) -> Counter[str]:
+        """How often each exception line appears in the workers' logs."""
+        found: Counter[str] = Counter()
+        for path in self.log_dir.glob("daphne-*.log"):
+            for line in path.read_text(errors="replace").splitlines():
+                if EXCEPTION_LINE.match(line):
+                    found[line.strip()] += 1
+        return found
 
     def stop(self) -> None:
         for process in self.processes:

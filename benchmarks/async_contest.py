@@ -26,6 +26,18 @@ rate over the whole run (ramp and tail included) is `answer_saves_per_s_overall`
 Afterwards every acknowledged save (200) is checked against the database: a stored
 choice that differs from the acknowledged one, or no stored answer, is a lost answer.
 
+Workers use a psycopg connection pool per process (`--db-pool`, default 20, the
+DB_POOL_SIZE setting): under daphne each request runs in its own thread, so persistent
+connections (CONN_MAX_AGE) would never be reused, only left open, until PostgreSQL's
+100 slots are gone and requests fail with "too many clients". The database's
+session time zone is set to UTC, which spares a SET TIME ZONE on every connection.
+
+The JSON also splits the machine's CPU during the load (`*_cpu_pct`, 100 = one core):
+the workers, this client, PostgreSQL (including its exited backends), Redis, and
+`other` (anything else running on the machine, which makes a shared machine's figures
+noisy). `--env KEY=VALUE` passes extra environment to the workers, for what-if runs;
+`--profile DIR` records each worker with py-spy (`pip install py-spy`).
+
 Prints progress lines, then one JSON object as the last line.
 """
 
@@ -93,6 +105,7 @@ class Stats:
     started: int = 0
     submitted: int = 0
     finished: int = 0  # gave up, submitted or failed
+    finished_after_start: int = 0
     first_submit_at: float | None = None
     last_start_at: float | None = None
     cpu: dict[str, float] = field(default_factory=dict)
@@ -165,6 +178,7 @@ class Participant:
                     stats.resends += 1
                     await self.save(session, token, int(question["position"]), choice)
             await self.submit(session, token)
+            stats.finished_after_start += 1
         finally:
             stats.finished += 1
 
@@ -234,36 +248,63 @@ class Participant:
 
 
 class CpuMeter:
-    """Busy share of the whole machine and of given processes, from /proc."""
+    """Busy share of the whole machine and of its parts (the workers, this client,
+    PostgreSQL with its exited backends, Redis), from /proc; Linux only."""
+
+    SERVICES = ("postgres", "redis-server")
 
     def __init__(self, pids: list[int]) -> None:
         self.pids = pids
-        self.ticks = os.sysconf("SC_CLK_TCK")
         self.begin = self.sample()
 
-    def sample(self) -> tuple[float, float, float, float]:
+    @staticmethod
+    def _ticks(pid: int | str, children: bool = False) -> float:
+        try:
+            parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        own = float(parts[11]) + float(parts[12])
+        return own + (float(parts[13]) + float(parts[14]) if children else 0.0)
+
+    def sample(self) -> dict[str, float]:
         fields = [float(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-        idle = fields[3] + fields[4]
-        total = sum(fields[:8])
-        workers = 0.0
-        for pid in self.pids:
+        result = {"total": sum(fields[:8]), "idle": fields[3] + fields[4]}
+        result["workers"] = sum(self._ticks(pid, children=True) for pid in self.pids)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        result["client"] = (usage.ru_utime + usage.ru_stime) * os.sysconf("SC_CLK_TCK")
+        for name in self.SERVICES:
+            result[name] = 0.0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
             with contextlib.suppress(OSError):
-                parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                workers += float(parts[11]) + float(parts[12])
-        own = resource.getrusage(resource.RUSAGE_SELF)
-        return total, idle, workers, (own.ru_utime + own.ru_stime) * self.ticks
+                comm = (entry / "comm").read_text().strip()
+                if comm in self.SERVICES:
+                    # cutime holds the exited backends PostgreSQL has reaped
+                    result[comm] += self._ticks(entry.name, children=True)
+        return result
 
     def since_begin(self) -> dict[str, float]:
         end = self.sample()
-        total = end[0] - self.begin[0]
-        if total <= 0:
+        delta = {k: end[k] - self.begin[k] for k in end}
+        if delta["total"] <= 0:
             return {}
         cores = os.cpu_count() or 1
+
+        def pct(ticks: float) -> float:  # share of ONE core (100 = one core fully busy)
+            return round(100 * cores * ticks / delta["total"], 1)
+
+        busy = pct(delta["total"] - delta["idle"])
+        parts = {
+            "workers_cpu_pct": pct(delta["workers"]),
+            "client_cpu_pct": pct(delta["client"]),
+            "postgres_cpu_pct": pct(delta["postgres"]),
+            "redis_cpu_pct": pct(delta["redis-server"]),
+        }
         return {
-            "machine_busy_pct": round(100 * (1 - (end[1] - self.begin[1]) / total), 1),
-            # Shares of ONE core each (100 = one core fully busy).
-            "workers_cpu_pct": round(100 * cores * (end[2] - self.begin[2]) / total, 1),
-            "client_cpu_pct": round(100 * cores * (end[3] - self.begin[3]) / total, 1),
+            "machine_busy_pct": round(busy / cores, 1),  # of the whole machine
+            **parts,
+            "other_cpu_pct": round(max(busy - sum(parts.values()), 0.0), 1),
         }
 
 
@@ -275,12 +316,12 @@ async def progress(stats: Stats, n: int, cpu: CpuMeter) -> None:
         saves = len(stats.save_ms)
         recent = stats.save_ms[last_saves:]
         rate = (saves - last_saves) / max(t - last_t, 1e-9)
-        active = stats.started - stats.finished + (n - stats.started - stats.finished)
+        active = stats.started - stats.finished_after_start
         log(
             f"[{t:6.1f}s] started {stats.started}/{n} submitted {stats.submitted} "
             f"saves {saves} ({rate:.0f}/s, p95 {percentile(recent, 95):.0f} ms) "
             f"errors {sum(stats.errors.values())} "
-            f"active~{max(active, 0)} cpu {cpu.since_begin().get('machine_busy_pct', 0)}%"
+            f"in contest {active} cpu {cpu.since_begin().get('machine_busy_pct', 0)}%"
         )
         last_saves, last_t = saves, t
 
@@ -388,31 +429,57 @@ def main(argv: list[str] | None = None) -> int:
         "--ramp", type=float, default=20.0, help="starts are spread over this many seconds"
     )
     parser.add_argument(
-        "--think", type=float, nargs=2, default=(1.0, 5.0), metavar=("MIN", "MAX"),
+        "--think",
+        type=float,
+        nargs=2,
+        default=(1.0, 5.0),
+        metavar=("MIN", "MAX"),
         help="think time before each answer, seconds (uniform)",
     )
     parser.add_argument(
-        "--draw", choices=("same", "per_participant"), default="same",
+        "--draw",
+        choices=("same", "per_participant"),
+        default="same",
         help="the contest's draw mode",
     )
     parser.add_argument("--db", default="hocvuso_bench", help="database to create and drop")
     parser.add_argument(
-        "--profile", metavar="DIR",
+        "--db-pool",
+        type=int,
+        default=20,
+        help="DB_POOL_SIZE per worker (0: a new connection per request)",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the workers (repeatable), for experiments",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
         help="record each worker with py-spy into DIR (speedscope JSON)",
     )
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     args = parser.parse_args(argv)
 
     profilers: list[Any] = []
-    with BenchServer(workers=args.workers, db_name=args.db) as server:
+    extra_env = dict(item.split("=", 1) for item in args.env)
+    extra_env.setdefault("DB_POOL_SIZE", str(args.db_pool))
+    with BenchServer(workers=args.workers, db_name=args.db, extra_env=extra_env) as server:
         began = time.monotonic()
         server.prepare()
-        log(server.manage_shell(
-            CREATE_CONTEST.format(slug=CONTEST_SLUG, questions=args.questions, draw=args.draw)
-        ).strip())
+        log(
+            server.manage_shell(
+                CREATE_CONTEST.format(slug=CONTEST_SLUG, questions=args.questions, draw=args.draw)
+            ).strip()
+        )
         server.start()
-        log(f"prepared in {time.monotonic() - began:.1f} s; driving {args.participants} "
-            f"participants × {args.questions} questions")
+        log(
+            f"prepared in {time.monotonic() - began:.1f} s; driving {args.participants} "
+            f"participants × {args.questions} questions"
+        )
         if args.profile:
             profilers = start_profilers(args.profile, server)
         load_began = time.monotonic()
@@ -425,8 +492,8 @@ def main(argv: list[str] | None = None) -> int:
         for sample in stats.error_samples:
             log(f"error sample: {sample}")
         if stats.errors:
-            for port in server.ports:
-                log(f"--- worker {port} log tail ---\n{server.worker_log(port)[-1500:]}")
+            for line, count in server.worker_exceptions().most_common(5):
+                log(f"worker exception x{count}: {line[:300]}")
     result = summarise(args, stats, run_s)
     result["acknowledged_answers_checked"] = checked
     result["lost_answers"] = lost
@@ -434,8 +501,16 @@ def main(argv: list[str] | None = None) -> int:
     ordered = {
         k: result[k]
         for k in (
-            "participants", "answer_saves_per_s", "save_p50_ms", "save_p95_ms", "save_p99_ms",
-            "errors", "lost_answers", "start_p95_ms", "workers", "duration_s",
+            "participants",
+            "answer_saves_per_s",
+            "save_p50_ms",
+            "save_p95_ms",
+            "save_p99_ms",
+            "errors",
+            "lost_answers",
+            "start_p95_ms",
+            "workers",
+            "duration_s",
         )
     }
     ordered.update(result)
@@ -457,8 +532,19 @@ def start_profilers(directory: str, server: BenchServer) -> list[Any]:
         out = Path(directory) / f"worker-{port}.speedscope.json"
         processes.append(
             subprocess.Popen(
-                [str(py_spy), "record", "--pid", str(pid), "--format", "speedscope",
-                 "--rate", "200", "--nonblocking", "--output", str(out)],
+                [
+                    str(py_spy),
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--format",
+                    "speedscope",
+                    "--rate",
+                    "200",
+                    "--nonblocking",
+                    "--output",
+                    str(out),
+                ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "question_banks",
     "contest",
     "certification",
+    "indicators",
     "frontend_templates",
 ]
 
@@ -94,9 +95,17 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.getenv("DATABASE_URL", f"sqlite:///{BASE_DIR / 'hocvuso.sqlite3'}"),
-        conn_max_age=envint("DB_CONN_MAX_AGE", "0"),
     )
 }
+# Under daphne every request runs in a thread of its own, so persistent connections
+# (CONN_MAX_AGE) pile up instead of being reused; a pool bounds and reuses them.
+DB_POOL_SIZE = envint("DB_POOL_SIZE", "0")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_SIZE:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": DB_POOL_SIZE,
+        "timeout": envint("DB_POOL_TIMEOUT", "10"),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the demo's readers and the single writer overlap.
     DATABASES["default"]["OPTIONS"] = {

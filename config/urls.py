@@ -11,6 +11,7 @@ from certification.urls import api_urlpatterns as certification_api
 from community.api import CommuneListApi
 from contest.urls import api_urlpatterns as contest_api
 from frontend_templates.views import home
+from indicators.urls import api_urlpatterns as indicators_api
 from question_banks.urls import api_urlpatterns as bank_api
 
 api_v1 = [
@@ -18,6 +19,7 @@ api_v1 = [
     *bank_api,
     *contest_api,
     *certification_api,
+    *indicators_api,
 ]
 
 urlpatterns = [
@@ -25,6 +27,7 @@ urlpatterns = [
     path("", include("question_banks.urls")),
     path("", include("contest.urls")),
     path("", include("certification.urls")),
+    path("", include("indicators.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
