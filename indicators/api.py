@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
@@ -47,7 +48,8 @@ class IndicatorValuesApi(APIView):
         parameters=[
             OpenApiParameter("ky", str, description="2025-Q3, 2025-H2, 2025, ALL"),
             OpenApiParameter("xa", str, description="mã xã, phường"),
-        ]
+        ],
+        responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
         scope = indicator_scope(request.user)
