@@ -23,6 +23,7 @@ import os
 import random
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -56,6 +57,39 @@ BROWSER_MARKS = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's /usr/bin/chromium"),
 ]
+
+
+@contextmanager
+def watched_page(device: dict[str, Any], monkeypatch: Any) -> Iterator[tuple[Any, list[str]]]:
+    """A fresh Chromium page with `device` settings, and the page and console errors it
+    logs (a missing favicon aside). Closes the extra database connection Django opens
+    for the test while Playwright's event loop sits on this thread."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API keeps an event loop on this thread between calls, which
+    # Django's async-safety check mistakes for async code; the ORM here is plain sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            context = browser.new_context(**device)
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.new_page()
+            problems: list[str] = []
+            page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+
+            def console(msg: Any) -> None:
+                if msg.type == "error" and not msg.location.get("url", "").endswith("favicon.ico"):
+                    problems.append(f"console: {msg.text} at {msg.location}")
+
+            page.on("console", console)
+            yield page, problems
+            context.close()
+        finally:
+            browser.close()
+            connections.close_all()
+
 
 CONTEST_SLUG = "thi-khong-ai-bi-bo-lai"
 CONTEST_QUESTIONS = 5

@@ -9,34 +9,16 @@ from __future__ import annotations
 
 import time
 import uuid
-from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from contest.asynchronous import services
 from contest.asynchronous.models import Attempt, AttemptAnswer, AttemptQuestion, Contest
+from tests.browser_support import CHROMIUM, PHONE, SCREEN_WIDTH, TIMEOUT_MS, watched_page
 from tests.contest_fixtures import key_choice, open_contest, person, publish_bank, wrong_choice
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREEN_WIDTH = 360
-PHONE = {
-    "viewport": {"width": SCREEN_WIDTH, "height": 740},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-    "locale": "vi-VN",
-}
+
 MIN_TOUCH_TARGET = 44  # CSS px (WCAG 2.5.5, Apple HIG); the choice rows are 56
-TIMEOUT_MS = 20_000  # generous: the machine running the suite may be busy
 
 pytestmark = [
     pytest.mark.browser,
@@ -50,33 +32,8 @@ WRONG_AT = {2, 5}  # answered wrongly on purpose, so the score is 3/5
 
 @pytest.fixture
 def browser_page(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API keeps an event loop on this thread between calls, which
-    # Django's async-safety check mistakes for async code; the ORM here is plain sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            context = browser.new_context(**PHONE)
-            context.set_default_timeout(TIMEOUT_MS)
-            page = context.new_page()
-            problems: list[str] = []
-            page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-
-            def console(msg) -> None:
-                if msg.type == "error" and not msg.location.get("url", "").endswith("favicon.ico"):
-                    problems.append(f"console: {msg.text} at {msg.location}")
-
-            page.on("console", console)
-            yield page, problems
-            context.close()
-        finally:
-            browser.close()
-            # While Playwright runs, Django sees an event loop on this thread and gives
-            # the test its own connection; close it, or the test database cannot be dropped.
-            connections.close_all()
+    with watched_page(PHONE, monkeypatch) as watched:
+        yield watched
 
 
 @pytest.fixture

@@ -8,24 +8,13 @@ on, and reaches a level with its confidence, and a way to hand the tablet back.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.contrib.auth.models import Group, User
-from django.db import connections
 
 from contest.placement.models import PlacementResponse, PlacementSession
+from tests.browser_support import CHROMIUM, watched_page
 from tests.contest_fixtures import publish_bank
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREEN_WIDTH = 800
 TABLET = {
     "viewport": {"width": SCREEN_WIDTH, "height": 1280},
@@ -36,7 +25,6 @@ TABLET = {
 }
 MIN_TOUCH_TARGET = 44  # CSS px (WCAG 2.5.5, Apple HIG): every button
 BIG_ANSWER = 64  # the placement answer buttons are bigger still
-TIMEOUT_MS = 20_000  # generous: the machine running the suite may be busy
 
 pytestmark = [
     pytest.mark.browser,
@@ -52,33 +40,8 @@ MAX_STEPS = 30  # the engine stops by 25; a bounded loop fails instead of hangin
 
 @pytest.fixture
 def browser_page(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API keeps an event loop on this thread between calls, which
-    # Django's async-safety check mistakes for async code; the ORM here is plain sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            context = browser.new_context(**TABLET)
-            context.set_default_timeout(TIMEOUT_MS)
-            page = context.new_page()
-            problems: list[str] = []
-            page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-
-            def console(msg) -> None:
-                if msg.type == "error" and not msg.location.get("url", "").endswith("favicon.ico"):
-                    problems.append(f"console: {msg.text} at {msg.location}")
-
-            page.on("console", console)
-            yield page, problems
-            context.close()
-        finally:
-            browser.close()
-            # While Playwright runs, Django sees an event loop on this thread and gives
-            # the test its own connection; close it, or the test database cannot be dropped.
-            connections.close_all()
+    with watched_page(TABLET, monkeypatch) as watched:
+        yield watched
 
 
 def _volunteer() -> User:
