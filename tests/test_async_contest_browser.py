@@ -17,7 +17,6 @@ from contest.asynchronous.models import Attempt, AttemptAnswer, AttemptQuestion,
 from tests.browser_support import CHROMIUM, PHONE, SCREEN_WIDTH, TIMEOUT_MS, watched_page
 from tests.contest_fixtures import key_choice, open_contest, person, publish_bank, wrong_choice
 
-
 MIN_TOUCH_TARGET = 44  # CSS px (WCAG 2.5.5, Apple HIG); the choice rows are 56
 
 pytestmark = [
