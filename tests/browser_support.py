@@ -10,7 +10,7 @@ A test module uses it like this::
     chromium = browser_support.chromium  # the fixtures, made visible to pytest
     phone = browser_support.phone
 
-    @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+    @pytest.mark.django_db(transaction=True)
     def test_x(live_server, phone):
         url = browser_support.prepare_page("contest_question", phone, live_server.url).url
         page = phone.new_page()

@@ -35,6 +35,42 @@ def fresh_placement_bank() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def reference_data(request: pytest.FixtureRequest) -> None:
+    """Transactional tests (live servers, threads, subprocesses) end with a flush that
+    also empties what the data migrations loaded. Reload it, idempotently, before each:
+    simpler and sturdier than serialized rollback, whose restore collides with the
+    groups our post-migrate handler recreates after a flush."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "live_server" in request.fixturenames
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    from community import seed as community_seed
+    from community.signals import roles_ensure
+    from question_banks import frameworks_seed
+
+    community_seed.seed(
+        apps.get_model("community", "TargetGroup"),
+        apps.get_model("community", "Commune"),
+        apps.get_model("community", "FormerUnit"),
+    )
+    frameworks_seed.seed(
+        apps.get_model("question_banks", "Framework"),
+        apps.get_model("question_banks", "Domain"),
+        apps.get_model("question_banks", "Competence"),
+        apps.get_model("question_banks", "Level"),
+    )
+    importlib.import_module("indicators.migrations.0002_seed_definitions").seed(apps, None)
+    roles_ensure()
+
+
 def _user(username: str, *roles: Role) -> User:
     user = User.objects.create_user(username=username, password="pw-" + username)
     for role in roles:

@@ -45,7 +45,7 @@ def isolated_rate_limits(settings) -> None:
     }
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_phone_takes_part_from_the_contest_page_to_the_score(
     live_server, browser_page, isolated_rate_limits
 ) -> None:
@@ -130,7 +130,7 @@ def test_a_phone_takes_part_from_the_contest_page_to_the_score(
     assert not problems, problems
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_identify_form_fits_a_phone_screen(live_server, browser_page) -> None:
     page, _problems = browser_page
     contest = open_contest(slug="vua-man-hinh")
@@ -143,7 +143,7 @@ def test_the_identify_form_fits_a_phone_screen(live_server, browser_page) -> Non
     assert widest <= SCREEN_WIDTH
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_slow_save_never_overwrites_a_later_tap(
     live_server, browser_page, isolated_rate_limits, monkeypatch
 ) -> None:

@@ -13,7 +13,7 @@ from contest.asynchronous.models import Attempt, AttemptAnswer
 from tests.contest_fixtures import key_choice, open_contest, person, publish_bank
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="row locks need PostgreSQL (CI uses it)"
     ),

@@ -167,7 +167,7 @@ class Participant:
             self.error = f"{type(exc).__name__}: {exc}"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_killed_server_keeps_every_acknowledged_answer_and_every_attempt_resumes(
     tmp_path,
 ) -> None:

@@ -184,7 +184,7 @@ def test_a_new_session_is_a_new_result_and_a_new_certificate(issuer) -> None:
     assert Certificate.objects.values("status_list_index").distinct().count() == 2
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (CI uses it)")
 def test_concurrent_issuing_gives_one_certificate(issuer) -> None:
     session = finished_session(adult())

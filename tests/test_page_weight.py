@@ -136,7 +136,7 @@ WEIGHED_PAGES = [name for name in PARTICIPANT_PAGES if name not in STATES]
 
 
 @pytest.mark.parametrize("name", WEIGHED_PAGES)
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_page_costs_little_to_load(live_server, phone, name) -> None:
     url = prepare_page(name, phone, live_server.url).url
     page = phone.new_page()
@@ -168,7 +168,7 @@ FIRST_PAINT_JS = """() => new Promise((resolve) => {
 
 
 @pytest.mark.parametrize("name", ["contest_question", "placement_question"])
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_question_shows_within_3_seconds_on_3g(live_server, phone, name) -> None:
     from playwright.sync_api import expect
 

@@ -75,7 +75,7 @@ def _question_buttons(page, position: int, expected: list[tuple[str, str]]) -> N
     assert page.evaluate("document.documentElement.scrollWidth") <= SCREEN_WIDTH
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_volunteer_hands_a_tablet_to_a_resident_who_is_placed(live_server, browser_page) -> None:
     from playwright.sync_api import expect
 
