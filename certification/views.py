@@ -102,7 +102,21 @@ def print_url(certificate: Certificate) -> str:
     return f"{url}?ma={print_token(certificate)}"
 
 
-def _may_print(request: HttpRequest, certificate: Certificate) -> bool:
+def holder_links(certificate: Certificate) -> dict[str, str]:
+    """The holder's signed links to each form of the certificate."""
+    query = f"?ma={print_token(certificate)}"
+    serial = certificate.serial
+    return {
+        "print": print_url(certificate),
+        "pdf": reverse("certificate_pdf", args=[serial]) + query,
+        "json": reverse("certificate_credential", args=[serial]) + query,
+        "png": reverse("certificate_qr", args=[serial, "png"]) + query,
+        "svg": reverse("certificate_qr", args=[serial, "svg"]) + query,
+    }
+
+
+def may_view_certificate(request: HttpRequest, certificate: Certificate) -> bool:
+    """The holder (signed link or own account) and staff with ``view_certificate``."""
     user = request.user
     if user.is_authenticated and (
         user.has_perm("certification.view_certificate")
@@ -117,18 +131,30 @@ def _may_print(request: HttpRequest, certificate: Certificate) -> bool:
         return False
 
 
+def viewable_certificate(request: HttpRequest, serial: str) -> Certificate:
+    """The certificate ``serial`` if this request may see it; 404 otherwise, the same for
+    a serial that does not exist (serials are sequential, so guessing one reveals nothing)."""
+    certificate = Certificate.objects.select_related("participant").filter(serial=serial).first()
+    if certificate is None or not may_view_certificate(request, certificate):
+        raise Http404
+    return certificate
+
+
 @require_GET
 def certificate_print(request: HttpRequest, serial: str) -> HttpResponse:
     """The A4 certificate with its QR. Names are printed only for the holder and staff:
     serials are sequential, so the page is never open to anyone who guesses one."""
-    certificate = Certificate.objects.select_related("participant").filter(serial=serial).first()
-    if certificate is None or not _may_print(request, certificate):
-        raise Http404
+    certificate = viewable_certificate(request, serial)
     svg = qr_image(certificate.qr_text).svg_inline(scale=3, border=2, omitsize=True)
     return render(
         request,
         "certification/certificate_print.html",
-        {"certificate": certificate, "qr_svg": svg, "issuer": settings.ISSUER_NAME},
+        {
+            "certificate": certificate,
+            "qr_svg": svg,
+            "issuer": settings.ISSUER_NAME,
+            "links": holder_links(certificate),
+        },
     )
 
 

@@ -143,6 +143,15 @@ class Organisation(models.Model):
         return self.name
 
 
+# The accessible-time grants an organiser or volunteer can give, in percent.
+EXTRA_TIME_CHOICES = [
+    (0, _("Không thêm")),
+    (25, _("Thêm 25% (gấp 1,25 lần)")),
+    (50, _("Thêm 50% (gấp 1,5 lần)")),
+    (100, _("Thêm 100% (gấp đôi)")),
+]
+
+
 class Participant(models.Model):
     """A person who takes contests and tests. Citizen ID, phone and date of birth
     are encrypted at rest; their keyed hashes find and de-duplicate people."""
@@ -176,6 +185,13 @@ class Participant(models.Model):
     ethnicity = models.CharField(_("dân tộc"), max_length=40, blank=True)
     preferred_language = models.CharField(
         _("ngôn ngữ ưu tiên"), max_length=10, choices=settings.CONTENT_LANGUAGES, default="vi"
+    )
+    # Set when the person (or a volunteer for them) picks a language, so a deliberate
+    # "Tiếng Việt" is told apart from the default and follows them to any device.
+    language_chosen_at = models.DateTimeField(_("chọn ngôn ngữ lúc"), null=True, blank=True)
+    # Accessible time: extra time on every timed test, as a share of its normal time.
+    extra_time_percent = models.PositiveSmallIntegerField(
+        _("thời gian làm bài thêm"), choices=EXTRA_TIME_CHOICES, default=0, db_default=0
     )
     citizen_id = EncryptedTextField(_("số CCCD"), blank=True)
     citizen_id_hash = models.CharField(

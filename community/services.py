@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from community.models import Commune, Participant, School, TargetGroup
+from community.models import (
+    EXTRA_TIME_CHOICES,
+    AuditEvent,
+    Commune,
+    Participant,
+    School,
+    TargetGroup,
+)
 from community.personal_data import keyed_hash, normalise_phone
+
+# Where a browser session keeps the participant who identified on it.
+PARTICIPANT_SESSION_KEY = "participant_id"
 
 
 def _name_key(name: str) -> str:
@@ -81,3 +92,24 @@ def participant_identify(
     participant.birth_year = birth_year or participant.birth_year
     participant.save()
     return participant
+
+
+@transaction.atomic
+def participant_extra_time_set(
+    *, participant: Participant, percent: int, actor: User | None
+) -> int:
+    """Grant (or change) the person's accessible time, audit-logged; returns the share
+    they had before. Deadlines already running are the caller's to extend."""
+    if percent not in {value for value, _label in EXTRA_TIME_CHOICES}:
+        raise ValidationError(_("Mức thời gian thêm không hợp lệ."), code="extra_time")
+    before = Participant.objects.select_for_update().get(pk=participant.pk).extra_time_percent
+    if before != percent:
+        Participant.objects.filter(pk=participant.pk).update(extra_time_percent=percent)
+        AuditEvent.objects.create(
+            actor=actor,
+            action="participant.extra_time",
+            target=f"participant:{participant.pk}",
+            detail={"from": before, "to": percent},
+        )
+    participant.extra_time_percent = percent
+    return before

@@ -132,6 +132,10 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# How live games reach their sockets: "process" (one Redis PUBLISH per event, fanned
+# out by each daphne process) or "groups" (Channels groups); see contest/live/fanout.py.
+LIVE_FANOUT = os.getenv("LIVE_FANOUT", "process")
+
 # Multiplies every rate limit (community/rate_limits.py); 1 in production unless a
 # venue shares one public address. The load benchmark raises it for its own servers.
 RATE_LIMIT_SCALE = float(os.getenv("RATE_LIMIT_SCALE", "1"))
@@ -182,9 +186,10 @@ LANGUAGE_CODE = "vi"
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
-LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
-# Languages questions can be translated into. No CLDR locale exists for the
-# minority languages, so they borrow Vietnamese formats (see LANG_INFO below).
+# Languages questions can be translated into, and the interface's languages too.
+# No CLDR locale exists for the minority languages: Django learns their names from
+# LANG_INFO below, every string without a translation of its own falls back to the
+# Vietnamese msgid, and dates and numbers use Vietnamese formats (FORMAT_MODULE_PATH).
 CONTENT_LANGUAGES = [
     ("vi", _("Tiếng Việt")),
     ("en", _("English")),
@@ -195,13 +200,26 @@ CONTENT_LANGUAGES = [
     ("nung", _("Tiếng Nùng")),
     ("thai", _("Tiếng Thái")),
 ]
-for _code, _name in (("hmn", "Hmong"), ("tay", "Tày"), ("dao", "Dao"), ("giay", "Giáy")):
+LANGUAGES = CONTENT_LANGUAGES
+# name_local is what the language switch shows: each language's own name for itself.
+for _code, _name, _local in (
+    ("hmn", "Hmong", "Hmoob"),
+    ("tay", "Tày", "Tày"),
+    ("dao", "Dao", "Dao"),
+    ("giay", "Giáy", "Giáy"),
+    ("nung", "Nùng", "Nùng"),
+    ("thai", "Thái", "Thái"),
+):
     LANG_INFO.setdefault(
         _code,
-        {"bidi": False, "code": _code, "name": _name, "name_local": _name, "fallback": ["vi"]},
+        {"bidi": False, "code": _code, "name": _name, "name_local": _local, "fallback": ["vi"]},
     )
+# Django spells "Tiếng Việt" with combining accents, which old phone fonts misplace.
+LANG_INFO["vi"] = {**LANG_INFO["vi"], "name_local": "Tiếng Việt"}
 LOCALE_PATHS = [BASE_DIR / "locale"]
-FORMAT_MODULE_PATH = None
+FORMAT_MODULE_PATH = ["frontend_templates.formats"]
+# The language switch is remembered on the device for a year (and on the participant).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 # --- Static and media ------------------------------------------------------
 STATIC_URL = "/static/"

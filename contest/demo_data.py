@@ -7,8 +7,10 @@ import datetime as dt
 from django.utils import timezone
 
 from contest.asynchronous.models import Contest
+from contest.live.models import LiveContest, LiveGame
 
 DEMO_SLUG = "tim-hieu-ky-nang-so-cong-dong"
+DEMO_LIVE_TITLE = "Đố vui kỹ năng số (demo)"
 
 
 def demo_contest_create() -> Contest:
@@ -40,3 +42,31 @@ def demo_contest_create() -> Contest:
         },
     )
     return contest
+
+
+def demo_live_game_create() -> LiveGame | None:
+    """A live quiz for the demo organiser, ready to open from "Trò chơi trực tiếp"."""
+    from django.contrib.auth.models import User
+
+    from contest.live import services
+    from question_banks.models import QuestionVersion
+
+    host = User.objects.filter(username="bantochuc").first()
+    if host is None:
+        return None
+    existing = LiveGame.objects.filter(host=host, title=DEMO_LIVE_TITLE).first()
+    if existing is not None:
+        return existing
+    contest, _created = LiveContest.objects.get_or_create(
+        slug="ngay-hoi-10-10",
+        defaults={"title": "Ngày hội toàn dân học tập số 10/10", "created_by": host},
+    )
+    published = QuestionVersion.objects.filter(status=QuestionVersion.Status.PUBLISHED)
+    versions = services.question_versions_for_live(published.order_by("pk")[:40])[:8]
+    return services.create_game(
+        host=host,
+        title=DEMO_LIVE_TITLE,
+        versions=versions,
+        venue="Nhà văn hoá thôn (demo)",
+        live_contest=contest,
+    )

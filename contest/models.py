@@ -10,3 +10,10 @@ from contest.asynchronous.models import (  # noqa: F401
     Round,
 )
 from contest.placement.models import PlacementResponse, PlacementSession  # noqa: F401
+from contest.live.models import (  # noqa: F401
+    LiveAnswer,
+    LiveContest,
+    LiveGame,
+    LiveGameQuestion,
+    LivePlayer,
+)

@@ -3,6 +3,9 @@ from __future__ import annotations
 from django.urls import path
 
 from contest.asynchronous import api, organiser_views, views
+from contest.live import leaderboard_views as live_leaderboard
+from contest.live import organiser_views as live_organiser
+from contest.live import views as live
 from contest.placement import views as placement
 from contest.practice import views as practice
 
@@ -44,6 +47,30 @@ urlpatterns = [
         "to-chuc/thi/<slug:slug>/<slug:action>/",
         organiser_views.organiser_contest_action,
         name="organiser_contest_action",
+    ),
+    # Live games: players (PIN, nickname, play page), organisers, the projector.
+    path(
+        "truc-tiep/<slug:slug>/xep-hang/",
+        live_leaderboard.combined_leaderboard,
+        name="live_combined_leaderboard",
+    ),
+    path("choi/", live.live_pin, name="live_pin"),
+    path("choi/tro-choi/<slug:key>/", live.live_play, name="live_play"),
+    path("choi/<str:pin>/", live.live_join, name="live_join"),
+    path("choi/<str:pin>/tham-gia/", live.live_join_submit, name="live_join_submit"),
+    path("to-chuc/truc-tiep/", live_organiser.live_game_list, name="live_game_list"),
+    path("to-chuc/truc-tiep/moi/", live_organiser.live_game_new, name="live_game_new"),
+    path("to-chuc/truc-tiep/<slug:key>/", live_organiser.live_game_detail, name="live_game_detail"),
+    path(
+        "to-chuc/truc-tiep/<slug:key>/mo-phong-cho/",
+        live_organiser.live_game_open,
+        name="live_game_open",
+    ),
+    path("trinh-chieu/<slug:key>/", live_organiser.live_host, name="live_host"),
+    path(
+        "trinh-chieu/<slug:key>/nguoi-choi/",
+        live_organiser.live_host_players,
+        name="live_host_players",
     ),
 ]
 

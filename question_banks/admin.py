@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from question_banks.models import (
     Competence,
@@ -10,6 +11,7 @@ from question_banks.models import (
     Option,
     Question,
     QuestionVersion,
+    ReadAloudClip,
     ReviewComment,
     Translation,
 )
@@ -71,3 +73,22 @@ class QuestionAdmin(admin.ModelAdmin):
     list_display = ["key", "created_at"]
     search_fields = ["key"]
     filter_horizontal = ["enemies"]
+
+
+@admin.register(ReadAloudClip)
+class ReadAloudClipAdmin(admin.ModelAdmin):
+    """To look clips up only: authors record and remove them on the question's audio
+    page, and `questions_audio` makes the generated ones (files stay in step there)."""
+
+    list_display = ["version", "language", "kind", "duration_ms", "size", "created_at"]
+    list_filter = ["language", "kind"]
+    search_fields = ["version__question__key"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -353,3 +353,52 @@ class ReviewComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version}: {self.get_decision_display()}"
+
+
+class ReadAloudClip(models.Model):
+    """A question version read aloud in one language: generated ahead of time by
+    `manage.py questions_audio`, or recorded by an author. A recorded clip wins.
+
+    `text_hash` fingerprints the words spoken (see `read_aloud.script`), so a page finds
+    the clip that matches exactly the text it shows, and a changed text is never read
+    with old audio."""
+
+    class Kind(models.TextChoices):
+        RECORDED = "recorded", _("Ghi âm của tác giả")
+        GENERATED = "generated", _("Giọng đọc máy")
+
+    version = models.ForeignKey(
+        QuestionVersion, on_delete=models.CASCADE, related_name="read_aloud_clips"
+    )
+    language = models.CharField(_("ngôn ngữ"), max_length=10, choices=settings.CONTENT_LANGUAGES)
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("tệp âm thanh"), upload_to="read_aloud/")
+    text_hash = models.CharField(max_length=64, db_index=True)
+    # Generated clips: the synthesis settings, so a change of voice regenerates.
+    voice = models.CharField(max_length=120, blank=True)
+    # Generated clips: [option rank, start ms, end ms] for each option, ranks counted
+    # in the options' creation order, so a page can follow along in its own order.
+    cues = models.JSONField(default=list, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["version", "language", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "language", "kind"], name="read_aloud_clip_unique"
+            )
+        ]
+        verbose_name = _("bản đọc câu hỏi")
+        verbose_name_plural = _("bản đọc câu hỏi")
+
+    def __str__(self) -> str:
+        return f"{self.version} [{self.language}, {self.kind}]"
+
+    @property
+    def seconds(self) -> float:
+        return self.duration_ms / 1000

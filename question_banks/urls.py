@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from question_banks import api, views
+from question_banks.read_aloud import views as read_aloud_views
 
 urlpatterns = [
     path("bank/", views.bank_list, name="bank_list"),
@@ -13,6 +14,16 @@ urlpatterns = [
     path("bank/q/<slug:key>/edit/", views.question_edit, name="question_edit"),
     path(
         "bank/q/<slug:key>/v<int:number>/preview/", views.question_preview, name="question_preview"
+    ),
+    path(
+        "bank/q/<slug:key>/v<int:number>/audio/",
+        read_aloud_views.version_audio,
+        name="question_audio",
+    ),
+    path(
+        "bank/q/<slug:key>/v<int:number>/audio/<int:pk>/delete/",
+        read_aloud_views.recording_delete,
+        name="question_audio_delete",
     ),
     path("bank/q/<slug:key>/<slug:action>/", views.question_action, name="question_action"),
 ]

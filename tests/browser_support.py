@@ -168,6 +168,8 @@ PARTICIPANT_PAGES = [
     "placement_result",
     "verify",
     "verify_verdict",
+    "verify_offline",
+    "certificate_lookup",
 ]
 # Other states of a page above (feedback shown, paused, a verdict): audited for
 # accessibility, but they weigh what their page weighs, so not weighed again.
@@ -340,6 +342,14 @@ def _verify_verdict(context: Any, base: str) -> PreparedPage:
     return PreparedPage(f"{base}/xac-minh/", main_text=".verdict h2", then=paste_a_bad_code)
 
 
+def _verify_offline(context: Any, base: str) -> PreparedPage:
+    return PreparedPage(f"{base}/xac-minh/ngoai-tuyen/")
+
+
+def _certificate_lookup(context: Any, base: str) -> PreparedPage:
+    return PreparedPage(f"{base}/chung-nhan/tra-cuu/")
+
+
 _PREPARE: dict[str, Callable[[Any, str], PreparedPage]] = {
     "home": _home,
     "contest": _contest,
@@ -357,5 +367,7 @@ _PREPARE: dict[str, Callable[[Any, str], PreparedPage]] = {
     "placement_result": _placement_result,
     "verify": _verify,
     "verify_verdict": _verify_verdict,
+    "verify_offline": _verify_offline,
+    "certificate_lookup": _certificate_lookup,
 }
 assert list(_PREPARE) == PARTICIPANT_PAGES

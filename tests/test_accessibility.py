@@ -29,6 +29,7 @@ from tests.browser_support import (
     SCREEN_WIDTH,
     prepare_page,
 )
+from tests.live_browser_support import LIVE_PAGES, prepare_live_page
 
 pytestmark = BROWSER_MARKS
 # Fixtures: one Chromium for the module, and a fresh phone-sized context per test.
@@ -173,4 +174,20 @@ def test_a_participant_page_leaves_no_one_behind(live_server, phone, axe_script,
     problems = _small_targets(page)
     problems += _axe_problems(page, axe_script)
     problems += _problems_at_double_text(page, main)
+    assert not problems, f"{name} ({page.url}):\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("name", LIVE_PAGES)
+@pytest.mark.django_db(transaction=True)
+def test_a_live_game_page_leaves_no_one_behind(live_server, phone, axe_script, name) -> None:
+    """The same audit for the live game's player pages (PIN, nickname, play page in
+    the lobby, during a question and at the reveal)."""
+    prepared = prepare_live_page(name, phone, live_server.url)
+    page = phone.new_page()
+    response = page.goto(prepared.url)
+    assert response is not None and response.ok, f"{name}: {prepared.url} → {response}"
+    page.locator(prepared.main_text).first.wait_for()
+    problems = _small_targets(page)
+    problems += _axe_problems(page, axe_script)
+    problems += _problems_at_double_text(page, prepared.main_text)
     assert not problems, f"{name} ({page.url}):\n  " + "\n  ".join(problems)

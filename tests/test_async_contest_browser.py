@@ -70,6 +70,15 @@ def test_a_phone_takes_part_from_the_contest_page_to_the_score(
     page.get_by_label("Bạn là").select_option("resident")
     page.get_by_role("button", name="Vào thi").tap()
 
+    # The unscored warm-up question first: try an answer, then start (the clock with it).
+    page.wait_for_url(f"**/thi/{contest.slug}/bat-dau/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Câu hỏi làm quen")
+    assert not Attempt.objects.filter(contest=contest).exists()
+    page.locator("label.choice", has_text="Điện thoại").tap()
+    page.get_by_role("button", name="Trả lời thử").tap()
+    expect(page.get_by_role("status")).to_contain_text("Bạn đã chọn: Điện thoại.")
+    page.get_by_role("button", name="Bắt đầu làm bài").tap()
+
     page.wait_for_url("**/bai-thi/*/cau/1/")
     attempt = Attempt.objects.get(contest=contest)
     assert attempt.participant.full_name == "Lò Thị Sáu"
@@ -203,3 +212,41 @@ def test_a_slow_save_never_overwrites_a_later_tap(
         first[2][1]
     ]
     assert not problems, problems
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_server_is_waited_for_and_the_save_sent_again(
+    live_server, browser_page, isolated_rate_limits
+) -> None:
+    """A worker under overload answers 503 with Retry-After: the page waits as asked,
+    sends the latest choice again, and says "saved" only once it is."""
+    from playwright.sync_api import expect
+
+    page, problems = browser_page
+    publish_bank(12, prefix="busy")
+    contest = open_contest(slug="may-ban", questions_per_attempt=3)
+    attempt = services.attempt_start(contest=contest, participant=person())
+    options = attempt.questions.get(position=1).option_order
+    sent: list[float] = []
+
+    def busy_once(route) -> None:
+        sent.append(time.monotonic())
+        if len(sent) == 1:
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1"},
+                content_type="application/json",
+                body='{"error": "busy", "code": "busy"}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/attempts/*/answers/", busy_once)
+    page.goto(f"{live_server.url}/bai-thi/{attempt.token}/cau/1/")
+    page.locator(f"label.choice:has(input[value='{options[0]}'])").tap()
+    expect(page.locator(".save-state")).to_have_text("Đã lưu", timeout=TIMEOUT_MS)
+    assert len(sent) == 2
+    assert sent[1] - sent[0] >= 1.0  # it waited as long as it was asked to
+    saved = AttemptAnswer.objects.get(question__attempt=attempt, question__position=1)
+    assert saved.choice == [options[0]]
+    assert [p for p in problems if "503" not in p] == []

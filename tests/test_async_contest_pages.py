@@ -27,10 +27,22 @@ def contest() -> Contest:
     return open_contest(answer_policy=Contest.AnswerPolicy.AFTER_SUBMIT)
 
 
+def take_part(client, contest: Contest) -> Attempt:
+    """Identify, then start straight away (skipping the warm-up question)."""
+    client.post(f"/thi/{contest.slug}/dang-ky/", IDENTITY)
+    client.post(f"/thi/{contest.slug}/bat-dau/", {"begin": "1"})
+    return Attempt.objects.get()
+
+
 def test_a_participant_takes_part_from_start_to_result(client, contest) -> None:
     response = client.post(f"/thi/{contest.slug}/dang-ky/", IDENTITY)
-    attempt = Attempt.objects.get()
+    # First the unscored warm-up question; the attempt (and its clock) starts after it.
     assert response.status_code == 302
+    assert response["Location"] == f"/thi/{contest.slug}/bat-dau/"
+    assert not Attempt.objects.exists()
+    assert "Câu hỏi làm quen" in client.get(response["Location"]).content.decode()
+    response = client.post(f"/thi/{contest.slug}/bat-dau/", {"begin": "1"})
+    attempt = Attempt.objects.get()
     assert response["Location"] == f"/bai-thi/{attempt.token}/cau/1/"
     page = client.get(response["Location"]).content.decode()
     assert "Câu 1/5" in page
@@ -97,8 +109,7 @@ def test_the_save_api_is_idempotent_and_rejects_late_answers(client, contest) ->
 
 
 def test_refreshing_after_time_is_up_shows_the_auto_submitted_result(client, contest) -> None:
-    client.post(f"/thi/{contest.slug}/dang-ky/", IDENTITY)
-    attempt = Attempt.objects.get()
+    attempt = take_part(client, contest)
     Attempt.objects.filter(pk=attempt.pk).update(deadline_at=attempt.started_at)
     response = client.get(f"/bai-thi/{attempt.token}/cau/1/", follow=True)
     assert "tự động nộp" in response.content.decode()
@@ -115,8 +126,7 @@ def test_bad_identification_is_explained_in_vietnamese(client, contest) -> None:
 def test_organiser_dashboard_and_exports(client, contest) -> None:
     from django.contrib.auth.models import Group, User
 
-    client.post(f"/thi/{contest.slug}/dang-ky/", IDENTITY)
-    attempt = Attempt.objects.get()
+    attempt = take_part(client, contest)
     client.post(f"/bai-thi/{attempt.token}/nop-bai/", {"confirm": "on"})
     organiser = User.objects.create_user("dave")
     organiser.groups.add(Group.objects.get(name="organiser"))

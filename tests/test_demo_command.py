@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from community.models import Participant
-from contest.models import Contest
+from contest.models import Contest, LiveGame
 from question_banks.models import QuestionVersion
 
 pytestmark = pytest.mark.django_db
@@ -24,5 +24,8 @@ def test_demo_prepares_logins_bank_and_participants() -> None:
     assert Participant.objects.count() == 25
     assert QuestionVersion.objects.filter(status="published").count() >= 300
     assert Contest.objects.get(slug="tim-hieu-ky-nang-so-cong-dong").is_open()
+    game = LiveGame.objects.get(host__username="bantochuc")
+    assert game.questions.count() == 8 and game.live_contest is not None
     call_command("demo", "--no-serve", "--participants", "25", stdout=io.StringIO())
     assert Participant.objects.count() == 25  # running it again adds nothing
+    assert LiveGame.objects.count() == 1

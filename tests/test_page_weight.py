@@ -37,6 +37,7 @@ from tests.browser_support import (
     STATES,
     prepare_page,
 )
+from tests.live_browser_support import LIVE_PAGES, LIVE_STATES, prepare_live_page
 
 pytestmark = BROWSER_MARKS
 # Fixtures: one Chromium for the module, and a fresh phone-sized context per test.
@@ -150,6 +151,24 @@ def test_a_page_costs_little_to_load(live_server, phone, name) -> None:
         f"\n{name}: first {first.total} B (production estimate "
         f"{first.production_estimate()} B), later {later.total} B\n"
         f"  first:\n{first.report()}\n  later:\n{later.report()}"
+    )
+    assert first.total <= FIRST_VISIT_BUDGET, f"{name}: first visit\n{first.report()}"
+    assert first.production_estimate() <= FIRST_VISIT_BUDGET
+    assert later.total <= LATER_VISIT_BUDGET, f"{name}: later visit\n{later.report()}"
+
+
+@pytest.mark.parametrize("name", [n for n in LIVE_PAGES if n not in LIVE_STATES])
+@pytest.mark.django_db(transaction=True)
+def test_a_live_game_page_costs_little_to_load(live_server, phone, name) -> None:
+    """The live game's player pages within the same budgets (the play page with its
+    script; the 3G timing of a question's arrival is in test_live_browser.py)."""
+    url = prepare_live_page(name, phone, live_server.url).url
+    page = phone.new_page()
+    first = _load(page, url)
+    later = _load(page, url)
+    print(
+        f"\n{name}: first {first.total} B (production estimate "
+        f"{first.production_estimate()} B), later {later.total} B\n  first:\n{first.report()}"
     )
     assert first.total <= FIRST_VISIT_BUDGET, f"{name}: first visit\n{first.report()}"
     assert first.production_estimate() <= FIRST_VISIT_BUDGET

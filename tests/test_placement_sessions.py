@@ -54,6 +54,9 @@ def test_a_resident_takes_a_placement_test_on_their_own_phone(client, bank) -> N
     session = PlacementSession.objects.get()
     assert response["Location"] == f"/xep-muc/{session.token}/"
     page = client.get(response["Location"]).content.decode()
+    assert "Câu hỏi làm quen" in page  # unscored, before the first scored question
+    response = client.post(f"/xep-muc/{session.token}/", {"action": "begin"})
+    page = client.get(response["Location"]).content.decode()
     assert "Tôi không biết" in page and "Câu 1" in page
     steps = answer_all(client, session.token, right=True)
     session.refresh_from_db()

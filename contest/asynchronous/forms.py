@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Commune, School, TargetGroup
+from community.models import EXTRA_TIME_CHOICES, Commune, School, TargetGroup
+from community.personal_data import normalise_phone
 from contest.asynchronous.models import Contest
 from contest.ranking import RULE_KEYS
 
@@ -55,6 +57,25 @@ class IdentifyForm(forms.Form):
 class SubmitForm(forms.Form):
     prediction = forms.IntegerField(label=_("Câu hỏi dự đoán"), min_value=0, required=False)
     confirm = forms.BooleanField(label=_("Tôi muốn nộp bài"), required=True)
+
+
+class ExtraTimeForm(forms.Form):
+    """An organiser grants accessible time to the person with this phone number."""
+
+    phone = forms.CharField(
+        label=_("Số điện thoại người dự thi"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    extra_time = forms.TypedChoiceField(
+        label=_("Thời gian làm bài"), choices=EXTRA_TIME_CHOICES, coerce=int, initial=50
+    )
+
+    def clean_phone(self) -> str:
+        try:
+            return normalise_phone(self.cleaned_data["phone"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
 
 
 class ContestForm(forms.ModelForm):

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from community.models import EXTRA_TIME_CHOICES, Participant
+from community.personal_data import keyed_hash
 from contest.asynchronous import exports, selectors, services
-from contest.asynchronous.forms import ContestForm
+from contest.asynchronous.accessible_time import extra_time_grant
+from contest.asynchronous.forms import ContestForm, ExtraTimeForm
 from contest.asynchronous.models import Attempt, Contest
 
 CAN_VIEW = "contest.view_contest"
@@ -64,11 +68,18 @@ def organiser_contest(request: HttpRequest, slug: str) -> HttpResponse:
     flagged = (
         Attempt.objects.filter(contest=contest).exclude(flags=[]).select_related("participant")
     )
+    granted = (
+        Participant.objects.filter(attempts__contest=contest, extra_time_percent__gt=0)
+        .distinct()
+        .order_by("full_name")
+    )
     return render(
         request,
         "contest/organiser/dashboard.html",
         {
             "contest": contest,
+            "extra_time_form": ExtraTimeForm(),
+            "extra_time_granted": granted[:100],
             "counts": selectors.contest_counts(contest),
             "header": header,
             "rows": rows,
@@ -87,15 +98,52 @@ def organiser_contest_action(request: HttpRequest, slug: str, action: str) -> Ht
         contest.status = Contest.Status.PUBLISHED
         contest.save(update_fields=["status"])
         messages.success(request, _("Cuộc thi đã được công bố."))
+    elif action == "extra_time":
+        _extra_time(request)
     elif action == "publish_results":
         recorded = services.results_publish(contest=contest)
         messages.success(
             request,
             _("Đã công bố kết quả và ghi nhận %(n)d kết quả cho chứng nhận.") % {"n": recorded},
         )
+        # Someone granted extra time may still be working after the contest closes.
+        running = Attempt.objects.filter(contest=contest, status=Attempt.Status.IN_PROGRESS)
+        if running.exists():
+            messages.warning(
+                request,
+                _(
+                    "Còn %(n)d bài đang làm (có thể là người được thêm thời gian). "
+                    "Khi họ nộp bài, hãy bấm “Cập nhật kết quả đã công bố”."
+                )
+                % {"n": running.count()},
+            )
     else:
         raise Http404
     return redirect("organiser_contest", slug=slug)
+
+
+def _extra_time(request: HttpRequest) -> None:
+    """Accessible time for the person with the phone number typed; the result, or why
+    not, in a message on the dashboard."""
+    form = ExtraTimeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+        return
+    participant = Participant.objects.filter(
+        phone_hash=keyed_hash("phone", form.cleaned_data["phone"])
+    ).first()
+    if participant is None:
+        messages.error(request, _("Không tìm thấy người dự thi có số điện thoại này."))
+        return
+    actor = request.user if isinstance(request.user, User) else None
+    grant = extra_time_grant(
+        participant=participant, percent=form.cleaned_data["extra_time"], actor=actor
+    )
+    label = dict(EXTRA_TIME_CHOICES)[grant.after]
+    text = _("Đã lưu: %(name)s — %(label)s.") % {"name": participant.full_name, "label": label}
+    if grant.attempts_extended:
+        text += " " + _("Bài đang làm đã được cộng thêm giờ.")
+    messages.success(request, text)
 
 
 EXPORTS = {

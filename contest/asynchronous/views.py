@@ -12,12 +12,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
+from community.languages import active_language
 from community.models import Participant
 from community.rate_limits import allow
-from community.services import participant_identify
+from community.services import PARTICIPANT_SESSION_KEY, participant_identify
 from contest.asynchronous import selectors, services
+from contest.asynchronous.accessible_time import attempt_minutes
 from contest.asynchronous.forms import IdentifyForm, SubmitForm, choice_from_post
 from contest.asynchronous.models import Attempt, AttemptQuestion, Contest
 from contest.asynchronous.presentation import (
@@ -25,8 +26,10 @@ from contest.asynchronous.presentation import (
     attempt_review,
     question_for_participant,
 )
+from contest.practice.warm_up import warm_up
+from frontend_templates.languages import language_after_identify
 
-SESSION_PARTICIPANT = "participant_id"
+SESSION_PARTICIPANT = PARTICIPANT_SESSION_KEY
 DEVICE_COOKIE = "hv_device"
 
 
@@ -67,6 +70,8 @@ def contest_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "contest": contest,
             "participant": participant,
             "open_attempt": open_attempt,
+            "first_time": participant is not None and _first_time(contest, participant),
+            "minutes": attempt_minutes(contest, participant),
             "is_open": contest.is_open(),
             "rules": contest.rules,
         },
@@ -95,17 +100,51 @@ def identify(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, exc)
         else:
             request.session[SESSION_PARTICIPANT] = participant.pk
-            return _start(request, contest, participant)
+            response: HttpResponse = (
+                redirect("contest_start", slug=slug)  # the warm-up question first
+                if _first_time(contest, participant)
+                else _start(request, contest, participant)
+            )
+            language_after_identify(request, response, participant)
+            return response
     return render(request, "contest/identify.html", {"contest": contest, "form": form})
 
 
-@require_POST
 def start(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET: the warm-up question before the first scored one (unscored, skippable;
+    the clock starts only after it). POST: the warm-up's answer (shown back, nothing
+    stored), or the start itself."""
     contest = get_object_or_404(Contest.objects.exclude(status="draft"), slug=slug)
     participant = _session_participant(request)
     if participant is None:
         return redirect("contest_identify", slug=slug)
-    return _start(request, contest, participant)
+    if request.method == "POST" and "warm_up" not in request.POST:
+        return _start(request, contest, participant)
+    open_attempt = Attempt.objects.filter(
+        contest=contest, participant=participant, status=Attempt.Status.IN_PROGRESS
+    ).first()
+    if open_attempt is not None:
+        return redirect(
+            "attempt_question", token=open_attempt.token, position=_first_unanswered(open_attempt)
+        )
+    problem = services.eligibility_problem(contest, participant, timezone.now())
+    if problem:
+        messages.error(request, problem)
+        return redirect("contest_detail", slug=slug)
+    answer = request.POST.get("warm_up", "") if request.method == "POST" else ""
+    return render(
+        request,
+        "contest/warm_up.html",
+        {
+            "contest": contest,
+            "warm_up": warm_up(answer),
+            "minutes": attempt_minutes(contest, participant),
+        },
+    )
+
+
+def _first_time(contest: Contest, participant: Participant) -> bool:
+    return not Attempt.objects.filter(contest=contest, participant=participant).exists()
 
 
 def _start(request: HttpRequest, contest: Contest, participant: Participant) -> HttpResponse:
@@ -166,7 +205,7 @@ def attempt_question(request: HttpRequest, token: str, position: int) -> HttpRes
         {
             "attempt": attempt,
             "contest": attempt.contest,
-            "item": question_for_participant(question),
+            "item": question_for_participant(question, language=active_language()),
             "positions": [(p, p in answered) for p in range(1, attempt.questions.count() + 1)],
             "error": error,
             "now": timezone.now(),

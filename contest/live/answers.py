@@ -40,19 +40,47 @@ def accept_answer(state: GameState, command: Answer, now: float, events: list[Ev
     question = state.question
     assert question is not None and state.opens_at is not None and state.deadline is not None
     choice = command.choice
-    if not _valid_choice(question, choice):
+    if not valid_choice(question, choice):
         return Result(state, events, Reject.INVALID_CHOICE)
-    response = fair_response_seconds(
-        opened_at=state.opens_at,
-        answered_at=now,
+    return record_accepted_answer(
+        state,
+        player.player_id,
+        choice,
+        received_at=now,
+        elapsed_seconds=now - state.opens_at,
+        limit_seconds=state.deadline - state.opens_at,
         client_receive_delay_ms=command.client_receive_delay_ms,
+        events=events,
+    )
+
+
+def record_accepted_answer(
+    state: GameState,
+    player_id: str,
+    choice: tuple[str, ...],
+    *,
+    received_at: float,
+    elapsed_seconds: float,
+    limit_seconds: float,
+    client_receive_delay_ms: int,
+    events: list[Event],
+) -> Result:
+    """Score and record an answer already found acceptable (here, or by the Redis script
+    that mirrors these checks, which stores the elapsed time and window it saw)."""
+    player = state.players[player_id]
+    question = state.question
+    assert question is not None
+    response = fair_response_seconds(
+        opened_at=0.0,
+        answered_at=elapsed_seconds,
+        client_receive_delay_ms=client_receive_delay_ms,
         max_grace_seconds=state.config.max_grace_seconds,
     )
     scored = score_answer(
         mode=state.config.mode,
         correct=frozenset(choice) == question.correct_option_ids,
         response_seconds=response,
-        limit_seconds=state.deadline - state.opens_at,
+        limit_seconds=limit_seconds,
         previous_streak=effective_streak(state, player),
     )
     bump(state)
@@ -60,7 +88,7 @@ def accept_answer(state: GameState, command: Answer, now: float, events: list[Ev
         player.player_id,
         state.question_index,
         choice,
-        now,
+        received_at,
         round(response * 1000),
         scored.correct,
         scored.base,
@@ -70,7 +98,7 @@ def accept_answer(state: GameState, command: Answer, now: float, events: list[Ev
     state.answers[player.player_id] = record
     for option_id in choice:
         state.option_counts[option_id] += 1
-    ack = Ack(state.question_index, choice, now, record.response_ms)
+    ack = Ack(state.question_index, choice, received_at, record.response_ms)
     player.last_ack = ack
     emit(state, events, "answer_accepted", Audience.SERVER, answer_record_to_dict(record))
     emit(state, events, "answer_count", Audience.HOST, answer_count(state))
@@ -93,7 +121,7 @@ def _answer_window_error(state: GameState, command: Answer, now: float) -> Rejec
     return None
 
 
-def _valid_choice(question: QuestionSpec, choice: tuple[str, ...]) -> bool:
+def valid_choice(question: QuestionSpec, choice: tuple[str, ...]) -> bool:
     if not choice or len(set(choice)) != len(choice):
         return False
     if not question.multiple and len(choice) != 1:

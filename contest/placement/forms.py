@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Commune, TargetGroup
+from community.models import EXTRA_TIME_CHOICES, Commune, TargetGroup
 
 
 class PlacementIdentifyForm(forms.Form):
@@ -35,7 +36,30 @@ class KioskRegisterForm(PlacementIdentifyForm):
         help_text=_("Bài làm có hỗ trợ được ghi nhận và không dùng để cấp chứng nhận mức kỹ năng."),
     )
 
+    language = forms.ChoiceField(
+        label=_("Ngôn ngữ người dân muốn dùng"),
+        required=False,
+        help_text=_(
+            "“Như lần trước”: ngôn ngữ người dân đã chọn trước đây, nếu chưa có thì tiếng Việt."
+        ),
+    )
+    extra_time = forms.TypedChoiceField(
+        label=_("Thời gian làm bài"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_(
+            "Người cao tuổi, người khuyết tật hoặc người đọc chậm có thể được làm bài lâu hơn."
+        ),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        language = self.fields["language"]
+        assert isinstance(language, forms.ChoiceField)
+        language.choices = [("", _("Như lần trước")), *settings.LANGUAGES]
+        extra_time = self.fields["extra_time"]
+        assert isinstance(extra_time, forms.TypedChoiceField)
+        extra_time.choices = [("", _("Như lần trước")), *EXTRA_TIME_CHOICES]
         self.fields["phone"].required = False
         self.fields["phone"].help_text = _("Không bắt buộc nếu người dân không có điện thoại.")

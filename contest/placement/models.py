@@ -47,6 +47,8 @@ class PlacementSession(models.Model):
     current_option_order = models.JSONField(default=list)
     started_at = models.DateTimeField(default=timezone.now)
     deadline_at = models.DateTimeField()
+    # While paused the clock stops: resuming moves the deadline on by the pause.
+    paused_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     level = models.ForeignKey(Level, on_delete=models.PROTECT, null=True, blank=True)
     level_rank = models.PositiveSmallIntegerField(null=True, blank=True)

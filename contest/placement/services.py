@@ -13,6 +13,7 @@ import numpy as np
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,10 +41,11 @@ def session_start(
     now = now or timezone.now()
     with transaction.atomic():
         Participant.objects.select_for_update().filter(pk=participant.pk).first()
+        # A paused session waits however long the pause lasts: its clock is stopped.
         active = PlacementSession.objects.filter(
+            Q(status=PlacementSession.Status.IN_PROGRESS, deadline_at__gt=now)
+            | Q(status=PlacementSession.Status.PAUSED),
             participant=participant,
-            status__in=[PlacementSession.Status.IN_PROGRESS, PlacementSession.Status.PAUSED],
-            deadline_at__gt=now,
         ).first()
         if active is not None:
             return active
@@ -61,11 +63,38 @@ def session_start(
             volunteer=volunteer,
             assisted=assisted,
             started_at=now,
-            deadline_at=now + dt.timedelta(minutes=SESSION_MINUTES),
+            deadline_at=now + session_time(participant.extra_time_percent),
         )
         _advance(session, state, bank, rng)
         session.save()
     return session
+
+
+def session_time(extra_time_percent: int) -> dt.timedelta:
+    """How long a session may run: 40 minutes, more with accessible time."""
+    return dt.timedelta(minutes=SESSION_MINUTES * (100 + extra_time_percent) / 100)
+
+
+def sessions_extend(
+    *, participant: Participant, extra_percent: int, now: dt.datetime | None = None
+) -> int:
+    """Give the person's unfinished sessions `extra_percent` more of the normal time
+    (an accessible-time grant made while they are under way); returns how many."""
+    now = now or timezone.now()
+    if extra_percent <= 0:
+        return 0
+    extra = session_time(extra_percent) - session_time(0)
+    extended = 0
+    active = PlacementSession.objects.select_for_update().filter(
+        Q(status=PlacementSession.Status.IN_PROGRESS, deadline_at__gt=now)
+        | Q(status=PlacementSession.Status.PAUSED),
+        participant=participant,
+    )
+    for session in active:
+        session.deadline_at += extra
+        session.save(update_fields=["deadline_at"])
+        extended += 1
+    return extended
 
 
 def _advance(
@@ -114,7 +143,8 @@ def session_answer(
             .get(pk=session.pk)
         )
         if session.status == PlacementSession.Status.PAUSED:
-            session.status = PlacementSession.Status.IN_PROGRESS
+            _resume(session, now)
+            session.save(update_fields=["status", "paused_at", "deadline_at"])
         if not session.is_active:
             return session
         if position != answered_count(session) + 1:
@@ -158,11 +188,33 @@ def answered_count(session: PlacementSession) -> int:
     return len(session.engine_state["items"]) + len(session.engine_state["pretest_items"])
 
 
-def session_pause(*, session: PlacementSession) -> PlacementSession:
-    if session.status == PlacementSession.Status.IN_PROGRESS:
+def session_pause(*, session: PlacementSession, now: dt.datetime | None = None) -> PlacementSession:
+    """Pause and stop the clock (a session already out of time is not paused)."""
+    now = now or timezone.now()
+    if session.status == PlacementSession.Status.IN_PROGRESS and now < session.deadline_at:
         session.status = PlacementSession.Status.PAUSED
-        session.save(update_fields=["status"])
+        session.paused_at = now
+        session.save(update_fields=["status", "paused_at"])
     return session
+
+
+def session_resume(
+    *, session: PlacementSession, now: dt.datetime | None = None
+) -> PlacementSession:
+    """Carry on after a pause, with the time that was left when it began."""
+    with transaction.atomic():
+        session = PlacementSession.objects.select_for_update().get(pk=session.pk)
+        if session.status == PlacementSession.Status.PAUSED:
+            _resume(session, now or timezone.now())
+            session.save(update_fields=["status", "paused_at", "deadline_at"])
+    return session
+
+
+def _resume(session: PlacementSession, now: dt.datetime) -> None:
+    if session.paused_at is not None and now > session.paused_at:
+        session.deadline_at += now - session.paused_at
+    session.status = PlacementSession.Status.IN_PROGRESS
+    session.paused_at = None
 
 
 def _finish(

@@ -13,13 +13,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community.services import participant_identify
+from community.languages import active_language, participant_language_choose
+from community.services import PARTICIPANT_SESSION_KEY, participant_identify
+from contest.asynchronous.accessible_time import extra_time_grant
 from contest.asynchronous.forms import choice_from_post
 from contest.asynchronous.presentation import shown_question
 from contest.placement import services
 from contest.placement.forms import KioskRegisterForm, PlacementIdentifyForm
 from contest.placement.models import PlacementSession
+from contest.practice.warm_up import warm_up
+from frontend_templates.languages import (
+    language_after_identify,
+    language_cookie_set,
+    language_on_shared_device,
+)
 from question_banks.models import Competence
+
+WARM_UP_KEY = "placement_warm_up"  # the session token whose warm-up question is due
 
 
 def placement_home(request: HttpRequest) -> HttpResponse:
@@ -27,7 +37,11 @@ def placement_home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         session = _register_and_start(request, form, mode=PlacementSession.Mode.SELF)
         if session is not None:
-            return redirect("placement_question", token=session.token)
+            if services.answered_count(session) == 0:
+                request.session[WARM_UP_KEY] = session.token
+            response = redirect("placement_question", token=session.token)
+            language_after_identify(request, response, session.participant)
+            return response
     return render(request, "contest/placement/home.html", {"form": form})
 
 
@@ -43,7 +57,16 @@ def kiosk(request: HttpRequest) -> HttpResponse:
             assisted=form.cleaned_data["assisted"],
         )
         if session is not None:
-            return redirect("placement_handover", token=session.token)
+            response = redirect("placement_handover", token=session.token)
+            language = form.cleaned_data["language"]
+            if language:  # asked and chosen for the resident: their choice, remembered
+                participant_language_choose(
+                    participant_id=session.participant_id, language=language
+                )
+                language_cookie_set(response, language)
+            else:
+                language_on_shared_device(request, response, session.participant)
+            return response
     recent = PlacementSession.objects.filter(volunteer_id=request.user.pk).select_related(
         "participant", "level"
     )[:10]
@@ -64,6 +87,11 @@ def _register_and_start(
             phone_required=mode == PlacementSession.Mode.SELF,
         )
         volunteer = request.user if isinstance(request.user, User) else None
+        extra_time = data.get("extra_time")
+        if extra_time is not None and extra_time != participant.extra_time_percent:
+            # Before the start, so a new session's deadline carries it from the first second.
+            extra_time_grant(participant=participant, percent=extra_time, actor=volunteer)
+        request.session[PARTICIPANT_SESSION_KEY] = participant.pk
         return services.session_start(
             participant=participant,
             mode=mode,
@@ -78,8 +106,15 @@ def _register_and_start(
 
 
 def handover(request: HttpRequest, token: str) -> HttpResponse:
+    """The greeting when a volunteer hands over the tablet, with the warm-up question
+    (unscored, nothing stored) the resident may try before starting."""
     session = get_object_or_404(PlacementSession.objects.select_related("participant"), token=token)
-    return render(request, "contest/placement/handover.html", {"session": session})
+    answer = request.POST.get("warm_up", "") if request.method == "POST" else ""
+    return render(
+        request,
+        "contest/placement/handover.html",
+        {"session": session, "warm_up": warm_up(answer)},
+    )
 
 
 def question(request: HttpRequest, token: str) -> HttpResponse:
@@ -88,6 +123,12 @@ def question(request: HttpRequest, token: str) -> HttpResponse:
     )
     if request.method == "POST" and request.POST.get("action") == "pause":
         services.session_pause(session=session)
+        return redirect("placement_question", token=token)
+    if request.method == "POST" and "warm_up" in request.POST:
+        return _warm_up_page(request, session, request.POST["warm_up"])
+    if request.method == "POST":  # an answer, or "begin" after the warm-up: it is over
+        request.session.pop(WARM_UP_KEY, None)
+    if request.method == "POST" and request.POST.get("action") == "begin":
         return redirect("placement_question", token=token)
     error = ""
     if request.method == "POST":
@@ -111,10 +152,18 @@ def question(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("placement_result", token=token)
     if session.status == PlacementSession.Status.PAUSED:
         return render(request, "contest/placement/paused.html", {"session": session})
+    position = services.answered_count(session) + 1
+    if position == 1 and request.session.get(WARM_UP_KEY) == token:
+        return _warm_up_page(request, session, "")
     version = session.current_version
     assert version is not None
-    position = services.answered_count(session) + 1
-    item = shown_question(version, session.current_option_order, position=position, chosen=[])
+    item = shown_question(
+        version,
+        session.current_option_order,
+        position=position,
+        chosen=[],
+        language=active_language(),
+    )
     return render(
         request,
         "contest/placement/question.html",
@@ -146,11 +195,18 @@ def result(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+def _warm_up_page(request: HttpRequest, session: PlacementSession, answer: str) -> HttpResponse:
+    return render(
+        request,
+        "contest/placement/warm_up.html",
+        {"session": session, "warm_up": warm_up(answer)},
+    )
+
+
 @require_POST
 def resume(request: HttpRequest, token: str) -> HttpResponse:
     session = get_object_or_404(PlacementSession, token=token)
     if session.status == PlacementSession.Status.PAUSED:
-        session.status = PlacementSession.Status.IN_PROGRESS
-        session.save(update_fields=["status"])
+        services.session_resume(session=session)
         messages.success(request, _("Tiếp tục bài kiểm tra."))
     return redirect("placement_question", token=token)

@@ -9,10 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from community.languages import active_language
 from community.models import TargetGroup
 from contest.asynchronous import scoring
 from contest.asynchronous.forms import choice_from_post
-from contest.asynchronous.presentation import shown_question
+from contest.asynchronous.presentation import reviewed_translation, shown_question
 from contest.practice.session import PracticeState, learn_next, practice_start
 from question_banks.models import QuestionVersion, Tag
 
@@ -75,7 +76,20 @@ def practice_question(request: HttpRequest) -> HttpResponse:
             state.answered = True
             state.last_choice = chosen
             request.session[SESSION_KEY] = state.to_dict()
-    item = shown_question(version, order, position=state.position + 1, chosen=chosen)
+    language = active_language()
+    item = shown_question(
+        version, order, position=state.position + 1, chosen=chosen, language=language
+    )
+    # The key and the explanation, in the language of the question as shown.
+    by_position = sorted(version.options.all(), key=lambda o: o.position)
+    texts = {o.pk: o.text for o in by_position}
+    explanation, explanation_lang = version.explanation, "vi"
+    translation = reviewed_translation(version, language) if state.answered else None
+    if translation is not None and item.translated:
+        texts = {o.pk: str(t) for o, t in zip(by_position, translation.options, strict=True)}
+        if translation.explanation.strip():
+            explanation, explanation_lang = translation.explanation, item.lang
+    key = [texts[o.pk] for o in by_position if o.is_correct or version.type == "ordering"]
     return render(
         request,
         "contest/practice_question.html",
@@ -85,9 +99,9 @@ def practice_question(request: HttpRequest) -> HttpResponse:
             "state": state,
             "total": len(state.version_ids),
             "right": state.results[-1] if state.answered else None,
-            "correct_texts": [
-                o.text for o in version.options.all() if o.is_correct or version.type == "ordering"
-            ],
+            "correct_texts": key,
+            "explanation": explanation,
+            "explanation_lang": explanation_lang,
         },
     )
 

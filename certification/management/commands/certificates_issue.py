@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from certification import keys, services
+from certification import batch, keys
 from contest.asynchronous.models import Contest
 
 
@@ -14,7 +15,8 @@ class Command(BaseCommand):
     help = (
         "Issue certificates in bulk: participation and prizes for every recorded award of a "
         "contest (--contest SLUG), or levels for every eligible finished placement session "
-        "(--placement). Safe to run again: each certificate is issued once."
+        "(--placement). Safe to run again: each certificate is issued once. Issues in "
+        "chunks of 10,000, each chunk one transaction (an interrupted run resumes)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -22,6 +24,12 @@ class Command(BaseCommand):
         target.add_argument("--contest", metavar="SLUG")
         target.add_argument("--placement", action="store_true")
         parser.add_argument("--actor", metavar="USERNAME", help="who is issuing (audit log)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(4, os.cpu_count() or 1),
+            help="processes that sign (default: the CPU cores, at most 4)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = self._actor(options["actor"])
@@ -30,12 +38,12 @@ class Command(BaseCommand):
                 contest = Contest.objects.filter(slug=options["contest"]).first()
                 if contest is None:
                     raise CommandError(f"No contest with slug {options['contest']!r}.")
-                summary = services.certificates_issue_for_contest(
-                    contest, actor=actor, progress=self._progress
+                summary = batch.certificates_issue_for_contest(
+                    contest, actor=actor, progress=self._progress, workers=options["workers"]
                 )
             else:
-                summary = services.certificates_issue_for_placements(
-                    actor=actor, progress=self._progress
+                summary = batch.certificates_issue_for_placements(
+                    actor=actor, progress=self._progress, workers=options["workers"]
                 )
         except keys.KeyFileError as exc:
             raise CommandError(str(exc)) from exc
@@ -61,7 +69,9 @@ class Command(BaseCommand):
         width = 30
         filled = width * done // total if total else width
         bar = "#" * filled + "-" * (width - filled)
-        end = "\n" if done == total else ""
-        if self.stdout.isatty() or done == total or done % 100 == 0:
-            self.stdout.write(f"\r[{bar}] {done}/{total}", ending=end)
-            sys.stdout.flush()
+        # Called once per chunk: one bar redrawn on a terminal, a line each in a log.
+        if self.stdout.isatty():
+            self.stdout.write(f"\r[{bar}] {done}/{total}", ending="\n" if done == total else "")
+        else:
+            self.stdout.write(f"[{bar}] {done}/{total}")
+        sys.stdout.flush()

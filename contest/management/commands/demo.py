@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from certification.keys import ensure_keys
 from community import demo_data
 from community.models import Participant
-from contest.demo_data import demo_contest_create
+from contest.demo_data import demo_contest_create, demo_live_game_create
 
 
 class Command(BaseCommand):
@@ -29,6 +29,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo contest open at /thi/{contest.slug}/")
         logins = demo_data.staff_create()
         demo_data.places_create()
+        if demo_live_game_create() is not None:
+            self.stdout.write("A demo live game is ready for bantochuc to open.")
         missing = options["participants"] - Participant.objects.count()
         if missing > 0:
             made = demo_data.participants_create(missing)
