@@ -11,10 +11,13 @@ It creates the database `hocvuso_bench_ind` (dropped first and again at the end 
 `--keep`), migrates, and loads with COPY: participants (about 1.5 certificates each;
 60 % residents, 25 % pupils, 8 % workers, 7 % public servants) over the 99 communes, and
 certificates issued from July 2025 to today: 80 % placement (CB1–TC2, valid two years),
-17 % contest participation (20 contests), 3 % Người bản số; 2 % revoked later. Bulk
-loading bypasses the hook, so the roll-up is then built by the rebuild (`rebuild_s`).
+17 % contest participation (20 contests), 3 % Người bản số; 2 % revoked later; and every
+commune's four denominators. Bulk loading bypasses the hook, so the roll-up is then built
+by the rebuild (`rebuild_s`).
 `hook_p95_ms` is the time of one certificate save or revocation including the hook.
-Pages are rendered in-process through Django's test client (no network, no daphne).
+Pages (province overview, a commune, the residents' group page, the public ranking) are
+rendered in-process through Django's test client (no network, no daphne) with DEBUG off,
+as in production: cached templates and collected static files.
 
 Prints progress lines, then one JSON object as the last line.
 """
@@ -26,8 +29,10 @@ import datetime as dt
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -52,13 +57,18 @@ def admin(sql: str) -> None:
         conn.execute(sql)
 
 
-def setup_django(db: str) -> None:
+def setup_django(db: str, static_root: str) -> None:
+    """Production settings (DEBUG off: cached templates, hashed static files), so pages
+    cost what they cost in production; plain HTTP, since there is no TLS proxy here."""
     base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgres://")
     os.environ["DATABASE_URL"] = f"{base}/{db}"
+    os.environ.update(DEBUG="0", SECURE_SSL_REDIRECT="0", STATIC_ROOT=static_root)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
+    from django.core.management import call_command
 
     django.setup()
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def weighted(rng: random.Random, table: tuple[tuple[str, int], ...]) -> str:
@@ -173,7 +183,28 @@ def load(n_certs: int, seed: int = 2025) -> dict[str, Any]:
                 if n and n % 200_000 == 0:
                     log(f"  {n} certificates")
         cursor.execute("ANALYZE")
+    denominators(rng, communes)
     return {"load_s": round(time.perf_counter() - started, 1), "participants": n_people}
+
+
+def denominators(rng: random.Random, communes: list[str]) -> None:
+    """Adult, pupil, staff and worker figures for every commune, as after an upload, so
+    the pages divide by 99 communes' figures (and the ranking is by share)."""
+    from indicators.models import Denominator
+
+    scale = {"adults": 12_500, "pupils": 2_000, "public_servants": 400, "workers": 1_500}
+    Denominator.objects.bulk_create(
+        Denominator(
+            kind=kind,
+            commune_id=code,
+            value=int(mean * rng.uniform(0.5, 1.5)),
+            is_estimate=False,
+            source="benchmark",
+            as_of=dt.date(2025, 12, 31),
+        )
+        for kind, mean in scale.items()
+        for code in communes
+    )
 
 
 def timed_get(client: Any, url: str, n: int) -> list[float]:
@@ -201,8 +232,11 @@ def measure(requests: int) -> dict[str, Any]:
     overview = reverse("indicators_overview") + f"?ky={period.code}"
     commune = reverse("indicators_commune", args=["02647"]) + f"?ky={period.code}"
     timed_get(client, overview, 2)  # warm caches and connections
+    load_before = os.getloadavg()[0]
     dashboard = timed_get(client, overview, requests)
     commune_ms = timed_get(client, commune, requests)
+    group = reverse("indicators_group", args=["resident"]) + f"?ky={period.code}"
+    group_ms = timed_get(client, group, requests)
     ranking_ms = timed_get(Client(), reverse("indicators_ranking"), max(5, requests // 3))
     started = time.perf_counter()
     report = client.get(reverse("indicators_report", args=[previous.code, "xlsx"]))
@@ -212,9 +246,12 @@ def measure(requests: int) -> dict[str, Any]:
         "dashboard_p95_ms": p95(dashboard),
         "dashboard_median_ms": round(statistics.median(dashboard), 1),
         "commune_page_p95_ms": p95(commune_ms),
+        "group_page_p95_ms": p95(group_ms),
         "ranking_p95_ms": p95(ranking_ms),
         "report_xlsx_s": round(report_s, 2),
         "report_period": previous.code,
+        # The machine is shared: the 1-minute load average around the page timings.
+        "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
 
 
@@ -252,8 +289,9 @@ def main() -> None:
 
     admin(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
     admin(f'CREATE DATABASE "{args.db}"')
+    static_root = tempfile.mkdtemp(prefix="hocvuso-bench-static-")
     try:
-        setup_django(args.db)
+        setup_django(args.db, static_root)
         from django.core.management import call_command
 
         from indicators import counting, selectors, services
@@ -286,6 +324,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
+        shutil.rmtree(static_root, ignore_errors=True)
         if not args.keep:
             admin(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from indicators.models import Denominator, DenominatorImport, IndicatorDefinition, IndicatorTarget
 
@@ -15,6 +19,18 @@ class IndicatorDefinitionAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "target_group", "min_level_code", "measure", "active"]
     list_filter = ["active", "measure", "target_group"]
     inlines = [IndicatorTargetInline]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.needs_recount:
+            messages.warning(
+                request,
+                _(
+                    "Quy tắc tính của chỉ tiêu “%(name)s” đã thay đổi. Số liệu sẽ đúng theo "
+                    "quy tắc mới sau khi chạy lệnh tính lại: python manage.py indicators_rebuild"
+                )
+                % {"name": obj.name},
+            )
 
 
 @admin.register(Denominator)

@@ -36,6 +36,8 @@ def value_json(v: IndicatorValue) -> dict[str, Any]:
         "target": v.target,
         "target_year": v.target_year,
         "gap": v.gap,
+        # The rule was changed and the roll-up not yet rebuilt: the count is not final.
+        "needs_recount": v.definition.needs_recount,
     }
 
 
@@ -72,15 +74,23 @@ class IndicatorValuesApi(APIView):
             "provisional": selectors.period_is_open(period),
             "generated_at": timezone.now().isoformat(),
             "commune": commune,
-            "indicators": [value_json(v) for v in selectors.values(period, commune)],
         }
+        defs, denominators = selectors.definitions(), selectors.Denominators()
         if commune is None:
+            by_commune = selectors.totals_by_commune(period.code)
+            province = selectors.values(
+                period, None, denominators, defs, selectors.province_totals(by_commune)
+            )
+            body["indicators"] = [value_json(v) for v in province]
             body["communes"] = [
                 {
                     "code": row.commune.code,
                     "name": row.commune.full_name,
                     "indicators": {v.definition.code: v.count for v in row.values},
                 }
-                for row in selectors.commune_rows(period)
+                for row in selectors.commune_rows(period, None, denominators, defs, by_commune)
             ]
+        else:
+            mine = selectors.values(period, commune, denominators, defs)
+            body["indicators"] = [value_json(v) for v in mine]
         return Response(body)

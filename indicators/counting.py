@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 LEVEL_ORDER: tuple[str, ...] = ("CB1", "CB2", "TC1", "TC2", "NC1", "NC2", "CS1", "CS2")
@@ -78,6 +79,17 @@ class Rule:
         if self.per_achievement:
             return f"{fact.participant_id}:{fact.achievement_code}"
         return str(fact.participant_id)
+
+
+def rule_fingerprint(rule: Rule) -> dict[str, Any]:
+    """What decides the counts of a rule, as JSON (the indicator's id aside)."""
+    return {
+        "kinds": sorted(rule.kinds),
+        "target_group": rule.target_group,
+        "achievement_prefix": rule.achievement_prefix,
+        "min_level": rule.min_level,
+        "per_achievement": rule.per_achievement,
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
@@ -36,6 +37,8 @@ HEADERS = {
 TRUE_WORDS = {"1", "true", "có", "co", "x", "yes"}
 FALSE_WORDS = {"", "0", "false", "không", "khong", "no"}
 MAX_ROWS = 10_000
+READ_ROWS = MAX_ROWS + 2  # the header, the rows allowed, and one to notice an excess
+MAX_COLUMNS = 20
 COMMUNE_COUNT = 99  # QĐ 19/2025/QĐ-TTg: 10 phường + 89 xã
 VOLUNTEER_KINDS = (Volunteer.Kind.DIGITAL_AMBASSADOR, Volunteer.Kind.DIGITAL_NATIVE)
 
@@ -61,15 +64,15 @@ def _rows(name: str, content: bytes) -> list[list[str]]:
             raise ValidationError(_("Không đọc được tệp XLSX.")) from exc
         if sheet is None:
             raise ValidationError(_("Tệp XLSX không có trang tính nào."))
-        return [
-            ["" if cell is None else str(cell).strip() for cell in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
+        # Read no further than the row limit: a small file can unzip to a huge sheet.
+        rows = itertools.islice(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), READ_ROWS)
+        return [["" if cell is None else str(cell).strip() for cell in row] for row in rows]
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError(_("Tệp CSV phải dùng bảng mã UTF-8.")) from exc
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    rows = itertools.islice(csv.reader(io.StringIO(text)), READ_ROWS)
+    return [[cell.strip() for cell in row] for row in rows]
 
 
 def _parse(rows: list[list[str]]) -> tuple[list[tuple[str, str, int, bool]], list[str]]:
@@ -180,6 +183,34 @@ def choose_figure(rows: list[Denominator], kind: str, commune: str | None) -> Fi
         )
     row = next((r for r in of_kind if r.commune_id is None), None)
     return Figure(row.value, row.is_estimate, row.source, row.as_of) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class KindSummary:
+    """How complete one kind of denominator is, for the upload page."""
+
+    kind: str
+    label: str
+    communes: int  # communes with a figure of their own
+    estimates: int  # of which marked as estimates
+    province: Figure | None  # what the province pages divide by
+
+
+def denominators_summary() -> list[KindSummary]:
+    rows = list(Denominator.objects.all())
+    summary = []
+    for kind, label in DenominatorKind.choices:
+        own = [r for r in rows if r.kind == kind and r.commune_id is not None]
+        summary.append(
+            KindSummary(
+                kind,
+                str(label),
+                len(own),
+                sum(1 for r in own if r.is_estimate),
+                choose_figure(rows, kind, None),
+            )
+        )
+    return summary
 
 
 def province_figure(kind: str) -> Figure | None:

@@ -83,6 +83,13 @@ def _title(period: counting.Period, total: list[IndicatorValue]) -> list[list[ob
         [_("Lập lúc: %(t)s") % {"t": generated}],
     ]
     for v in total:
+        if v.definition.needs_recount:
+            lines.append(
+                [
+                    _("Chỉ tiêu “%(name)s” đang chờ tính lại theo quy tắc mới.")
+                    % {"name": v.definition.name}
+                ]
+            )
         if v.denominator is not None and v.denominator.is_estimate:
             lines.append(
                 [

@@ -4,6 +4,8 @@ the roll-up of counts by (indicator, commune, target group, level, period)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -11,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from community.models import Commune, TargetGroup
 from indicators import counting
+
+RECOUNT_PENDING = {"recount": "pending"}  # never equal to a rule's fingerprint
 
 
 class DenominatorKind(models.TextChoices):
@@ -61,6 +65,11 @@ class IndicatorDefinition(models.Model):
     denominator_kind = models.CharField(
         _("mẫu số"), max_length=20, choices=DenominatorKind.choices, blank=True
     )
+    # The counting rule the roll-up was last rebuilt with: when an administrator changes
+    # the rule, the figures are stale until `indicators_rebuild` recounts (a long job,
+    # never run inside a request), and the pages say so. Empty: seeded and never
+    # changed since (the seed and its empty roll-up agree).
+    counted_rule = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["order", "code"]
@@ -69,6 +78,26 @@ class IndicatorDefinition(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding or not self.active:
+            # A new indicator has no roll-up yet; a switched-off one stops being
+            # followed, so switching it back on needs a recount too.
+            self.counted_rule = dict(RECOUNT_PENDING)
+        elif not self.counted_rule:
+            # Seeded: the roll-up was counted with the rule stored until now.
+            stored = type(self).objects.filter(pk=self.pk).first()
+            self.counted_rule = stored.rule_fingerprint() if stored else dict(RECOUNT_PENDING)
+        super().save(*args, **kwargs)
+
+    def rule_fingerprint(self) -> dict[str, Any]:
+        return counting.rule_fingerprint(self.rule())
+
+    @property
+    def needs_recount(self) -> bool:
+        return (
+            self.active and bool(self.counted_rule) and self.counted_rule != self.rule_fingerprint()
+        )
 
     def rule(self) -> counting.Rule:
         return counting.Rule(

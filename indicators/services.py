@@ -11,8 +11,9 @@ someone already counted changes nothing, and revoking one of two certificates ke
 person counted: "a person counts once" holds by construction, not by careful counters.
 
 `rollups_rebuild` recomputes everything from the certificates (segments and cells, the
-latter with difference arrays), and `rollups_verify` checks the roll-up against raw
-COUNT(DISTINCT …) queries on the certificate table, which share no code with either.
+latter with difference arrays) and records the rule each indicator was counted with;
+`rollups_verify` checks the roll-up against raw COUNT(DISTINCT …) queries on the
+certificate table, which share no code with either.
 """
 
 from __future__ import annotations
@@ -21,15 +22,22 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import CharField, Count, F, Q, Value
+from django.db.models.functions import Cast, Concat
 
 from certification.models import Certificate
 from community.models import Participant
 from indicators import counting
 from indicators.counting import CertificateFact, RollupKey, Segment
-from indicators.models import IndicatorDefinition, IndicatorRollup, QualificationSegment
+from indicators.models import (
+    RECOUNT_PENDING,
+    IndicatorDefinition,
+    IndicatorRollup,
+    QualificationSegment,
+)
 
 FACT_FIELDS = (
     "participant_id",
@@ -210,7 +218,15 @@ def rollups_rebuild() -> RebuildSummary:
             ),
             batch_size=5_000,
         )
+        _record_counted_rules()
     return summary
+
+
+def _record_counted_rules() -> None:
+    definitions = list(IndicatorDefinition.objects.all())
+    for d in definitions:
+        d.counted_rule = d.rule_fingerprint() if d.active else dict(RECOUNT_PENDING)
+    IndicatorDefinition.objects.bulk_update(definitions, ["counted_rule"])
 
 
 def rollups_snapshot() -> Counter[RollupKey]:
@@ -315,12 +331,18 @@ def raw_total(definition: IndicatorDefinition, period: counting.Period) -> int:
             Q(revoked_at__isnull=True) | Q(revoked_at__gte=boundary),
             valid_from__lt=boundary,
         )
-    fields = (
-        ("participant_id", "achievement_code")
-        if definition.per_achievement
-        else ("participant_id",)
-    )
-    return certs.values(*fields).distinct().count()
+    # COUNT(DISTINCT …) sorts; SELECT COUNT(*) FROM (SELECT DISTINCT …) let PostgreSQL
+    # pick a parallel hash aggregate that, with too few groups estimated, took over
+    # 15 minutes at 1.2 million certificates instead of about one second.
+    subject: Any = F("participant_id")
+    if definition.per_achievement:
+        subject = Concat(
+            Cast("participant_id", CharField()),
+            Value(":"),
+            "achievement_code",
+            output_field=CharField(),
+        )
+    return int(certs.aggregate(n=Count(subject, distinct=True))["n"])
 
 
 def rollups_verify(periods: list[counting.Period]) -> list[Mismatch]:

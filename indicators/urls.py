@@ -7,6 +7,8 @@ from indicators import api, views
 urlpatterns = [
     path("chi-tieu/", views.indicators_overview, name="indicators_overview"),
     path("chi-tieu/xa/<str:code>/", views.indicators_commune, name="indicators_commune"),
+    path("chi-tieu/nhom/<str:code>/", views.indicators_group, name="indicators_group"),
+    path("chi-tieu/mau-so/", views.indicators_denominators, name="indicators_denominators"),
     path("chi-tieu/xep-hang/", views.indicators_ranking, name="indicators_ranking"),
     path(
         "chi-tieu/bao-cao/<str:period_code>.<str:fmt>",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 
 from django.contrib.auth.models import Group, User
 
@@ -33,7 +34,7 @@ def certificate(
     who: Participant,
     *,
     level: str = "CB2",
-    issued: str = "2025-08-01",
+    issued: str | dt.datetime = "2025-08-01",
     until: str | None = None,
     kind: str = Certificate.Kind.PLACEMENT,
     code: str | None = None,
@@ -43,6 +44,7 @@ def certificate(
         key = IssuingKey.objects.create(kid="00" * 8, public_key_multibase="z-test-key")
     status_list = StatusList.objects.first() or StatusList.objects.create()
     n = next(_index)
+    start = issued if isinstance(issued, dt.datetime) else at(issued)
     return Certificate.objects.create(
         serial=f"TEST-{n:06d}",
         kind=kind,
@@ -52,8 +54,8 @@ def certificate(
         achievement_code=code or f"KNS-CB-4-{level}",
         achievement_name="Mức kỹ năng số",
         level_code=level,
-        issued_at=at(issued),
-        valid_from=at(issued),
+        issued_at=start,
+        valid_from=start,
         valid_until=at(until) if until else None,
         status_list=status_list,
         status_list_index=n,
@@ -69,3 +71,16 @@ def staff(username: str, role: Role, commune: str | None = None) -> User:
     if commune is not None:
         StaffScope.objects.create(user=user, commune_id=commune)
     return User.objects.get(pk=user.pk)
+
+
+def cells(html: str, *within: str) -> list[str]:
+    """The text of the cells of the first element marked by each attribute in turn, e.g.
+    cells(page, 'data-indicator="x"', 'data-period="2025-Q3"') for one row of a table."""
+    for marker in within:
+        start = html.index(marker)
+        tag = start if marker.startswith("<") else html.rindex("<", 0, start)
+        name = re.match(r"<(\w+)", html[tag:])
+        assert name is not None
+        html = html[tag : html.index(f"</{name.group(1)}>", start)]
+    found = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", html, flags=re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in found]

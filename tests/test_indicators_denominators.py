@@ -111,3 +111,14 @@ def test_the_province_uses_its_estimate_until_every_commune_has_a_figure(tmp_pat
     )
     summed = province_figure("adults")
     assert summed is not None and summed.value == 99_000 and not summed.is_estimate
+
+
+def test_a_sheet_past_the_row_limit_is_refused_without_reading_it_all(monkeypatch) -> None:
+    from indicators import denominators
+
+    monkeypatch.setattr(denominators, "MAX_ROWS", 3)
+    monkeypatch.setattr(denominators, "READ_ROWS", 5)
+    rows = "".join(f"02647,adults,{n}\n" for n in range(1, 1000))
+    with pytest.raises(ValidationError) as caught:
+        load(("ma_xa,loai,so_luong\n" + rows).encode())
+    assert caught.value.messages == ["Tệp có quá 3 dòng."]

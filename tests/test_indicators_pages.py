@@ -4,6 +4,7 @@ estimates marked, and the report shaped one row per commune with a totals row.""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -13,7 +14,8 @@ from openpyxl import load_workbook
 from community.models import Commune, Volunteer
 from community.roles import Role
 from indicators import ranking
-from tests.indicator_fixtures import certificate, resident, staff
+from indicators.models import Denominator
+from tests.indicator_fixtures import cells, certificate, resident, staff
 
 pytestmark = pytest.mark.django_db
 LAO_CAI, YEN_BAI = "02647", "04252"
@@ -78,10 +80,31 @@ def test_an_unknown_period_is_not_found(client, tinh) -> None:
 def test_public_ranking_states_its_rule_and_suppresses_small_counts(client, counted) -> None:
     page = client.get(reverse("indicators_ranking"), {"ky": "2025-Q3"}).content.decode()
     assert "Cách xếp hạng" in page and "theo số người đạt" in page
-    assert "dưới 5" in page  # Phường Yên Bái's 3 people
-    row = page.split("Phường Yên Bái</td>")[1].split("</tr>")[0]
-    assert ">3<" not in row
-    assert "Phường Lào Cai</td>\n<td>7</td>" in page
+    assert "số từ 1 đến 4 người được ghi là “dưới 5”" in page
+    assert cells(page, f'data-commune="{LAO_CAI}"') == ["1", "Phường Lào Cai", "7"]
+    # Phường Yên Bái's 3 people are shown as "dưới 5", nowhere as 3.
+    assert cells(page, f'data-commune="{YEN_BAI}"') == ["2", "Phường Yên Bái", "dưới 5"]
+    other = Commune.objects.exclude(code__in=[LAO_CAI, YEN_BAI]).first()
+    assert other is not None
+    assert cells(page, f'data-commune="{other.code}"') == ["3", other.full_name, "0"]
+
+
+def test_ranking_by_share_hides_the_rate_of_a_small_count(client, counted) -> None:
+    population = {LAO_CAI: 70, YEN_BAI: 60}
+    for code in Commune.objects.values_list("code", flat=True):
+        Denominator.objects.create(
+            kind="adults",
+            commune_id=code,
+            value=population.get(code, 1000),
+            is_estimate=False,
+            source="Cục Thống kê",
+            as_of=dt.date(2025, 7, 1),
+        )
+    page = client.get(reverse("indicators_ranking"), {"ky": "2025-Q3"}).content.decode()
+    assert "theo tỷ lệ" in page
+    assert cells(page, f'data-commune="{LAO_CAI}"') == ["1", "Phường Lào Cai", "7", "10,0%"]
+    # 3 of 60 would be 5.0 % and give the count away: the rate is hidden too.
+    assert cells(page, f'data-commune="{YEN_BAI}"') == ["2", "Phường Yên Bái", "dưới 5", "—"]
 
 
 def test_ranking_ties_share_a_rank_and_suppressed_ones_rank_together() -> None:
@@ -150,3 +173,65 @@ def test_residents_per_volunteer(api_as, tinh, counted, django_user_model) -> No
     )
     ratio = next(i for i in body["indicators"] if i["code"] == "mo-hinh-1-kem-5")
     assert ratio["count"] == 7 and ratio["value"] == 3.5 and ratio["gap"] == 1.5
+
+
+def test_annual_and_half_year_reports_take_the_value_at_their_end(client, tinh, counted) -> None:
+    from certification import services as cert_services
+    from certification.models import Certificate
+    from tests.indicator_fixtures import at
+
+    revoked = Certificate.objects.filter(commune_code=LAO_CAI).first()
+    assert revoked is not None
+    cert_services.certificate_revoke(revoked, actor=None, reason="Cấp nhầm", now=at("2025-11-10"))
+    client.force_login(tinh)
+    for period, title, label, lao_cai in (
+        ("2025-H2", "Báo cáo 6 tháng", "6 tháng cuối năm 2025", 6),
+        ("2025", "Báo cáo năm", "Năm 2025", 6),
+        ("ALL", "Báo cáo lũy kế", "Lũy kế từ đầu kế hoạch", 7),
+    ):
+        response = client.get(reverse("indicators_report", args=[period, "csv"]))
+        assert response["Content-Disposition"] == f'attachment; filename="chi-tieu-{period}.csv"'
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        assert rows[0][0].startswith(title) and label in rows[1][0]
+        header_at = next(i for i, r in enumerate(rows) if r and r[0] == "Mã đơn vị")
+        header, body = rows[header_at], rows[header_at + 1 :]
+        # Two columns per rate indicator (people, rate), one per count indicator.
+        assert len(header) == 2 + 2 * 6 + 2
+        assert [r[0] for r in body[:-1]] == list(Commune.objects.values_list("code", flat=True))
+        basic = header.index("Người dân trưởng thành có kiến thức, kỹ năng số cơ bản — số người")
+        by_code = {r[0]: r for r in body}
+        assert by_code[LAO_CAI][basic] == str(lao_cai)
+        assert body[-1][1] == "Toàn tỉnh" and body[-1][basic] == str(lao_cai + 3)
+
+
+def test_a_changed_rule_is_marked_on_the_pages_the_api_and_the_report(
+    client, api_as, tinh, counted
+) -> None:
+    from indicators.models import IndicatorDefinition
+
+    workers = IndicatorDefinition.objects.get(code="nguoi-lao-dong")
+    workers.min_level_code = "CB2"
+    workers.save()
+    client.force_login(tinh)
+    page = client.get(reverse("indicators_overview"), {"ky": "2025-Q3"}).content.decode()
+    assert "chờ tính lại" in cells(page, 'data-indicator="nguoi-lao-dong"')[0]
+    assert "chờ tính lại" not in cells(page, 'data-indicator="can-bo-cong-chuc"')[0]
+    group = client.get(reverse("indicators_group", args=["worker"])).content.decode()
+    assert "chờ tính lại" in group
+    body = api_as(tinh).get(reverse("api_indicator_values"), {"ky": "2025-Q3"}).json()
+    flags = {i["code"]: i["needs_recount"] for i in body["indicators"]}
+    assert flags["nguoi-lao-dong"] and not flags["can-bo-cong-chuc"]
+    report = client.get(reverse("indicators_report", args=["2025-Q3", "csv"]))
+    assert "đang chờ tính lại theo quy tắc mới" in report.content.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize(
+    "value", [0.0, 0.05, 0.15, 0.25, 2.45, 12.25, 12.35, 99.95, 80.0, 1_245_000.0]
+)
+def test_rates_are_written_as_floatformat_writes_them(value: float) -> None:
+    from django.template.defaultfilters import floatformat
+
+    from indicators.templatetags.indicator_numbers import one_decimal
+
+    assert one_decimal(value) == floatformat(value, 1)
+    assert one_decimal(value).count(",") == 1  # the Vietnamese decimal mark

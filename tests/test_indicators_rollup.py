@@ -3,11 +3,14 @@ command recounts from scratch and proves the roll-up matches the raw certificate
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from certification import keys
 from certification import services as cert_services
@@ -124,6 +127,8 @@ def test_verify_compares_with_raw_counts_across_periods() -> None:
             until=("2026-02-01" if i == 0 else None),
         )
         certificate(who, level="CB1", issued="2025-12-01")
+        for contest in ("THI-1-TG", "THI-2-TG")[: 1 + i % 2]:  # contests count per person
+            certificate(who, kind="participation", level="TG", code=contest, issued="2025-07-20")
     periods = [
         counting.period_parse(c) for c in ("2025-Q3", "2025-Q4", "2026-Q1", "2026-H1", "ALL")
     ]
@@ -131,6 +136,9 @@ def test_verify_compares_with_raw_counts_across_periods() -> None:
     services.rollups_rebuild()
     assert services.rollups_verify(periods) == []
     assert total(BASIC, "2026-Q1") == 6
+    assert total("luot-tham-gia-cuoc-thi", "2025-Q3") == 9
+    IndicatorRollup.objects.filter(period="2025-Q3", count__gt=0).update(count=0)
+    assert {m.period for m in services.rollups_verify(periods)} == {"2025-Q3"}
 
 
 def test_switching_an_indicator_off_and_rebuilding_drops_its_counts() -> None:
@@ -139,3 +147,96 @@ def test_switching_an_indicator_off_and_rebuilding_drops_its_counts() -> None:
     services.rollups_rebuild()
     definition = IndicatorDefinition.objects.get(code=CONFIRMED)
     assert not IndicatorRollup.objects.filter(indicator=definition).exists()
+
+
+def test_period_boundaries_hold_through_the_database() -> None:
+    """Local midnight ends a quarter, also after the timestamps are stored (in UTC on
+    PostgreSQL) and compared by the raw COUNT(DISTINCT …) proof."""
+    boundary = counting.quarter_boundary(2025, 3)  # 2025-10-01 00:00 in Hà Nội
+    certificate(resident("Trễ"), issued=boundary - dt.timedelta(seconds=1))
+    certificate(resident("Hôm sau"), issued=boundary)
+    gone = certificate(resident("Thu hồi"), issued="2025-08-01")
+    cert_services.certificate_revoke(gone, actor=None, reason="Cấp nhầm", now=boundary)
+    assert total(BASIC, "2025-Q3") == 2  # the late one and the one revoked at midnight
+    assert total(BASIC, "2025-Q4") == 2  # the late one and the next day's
+    periods = [counting.period_parse(c) for c in ("2025-Q3", "2025-Q4", "2025", "ALL")]
+    assert services.rollups_verify(periods) == []
+    assert_rebuild_matches()
+
+
+def test_a_changed_rule_is_flagged_until_the_rebuild_counts_with_it() -> None:
+    certificate(resident(), level="CB1", issued="2025-08-01")
+    confirmed = IndicatorDefinition.objects.get(code=CONFIRMED)
+    assert not confirmed.needs_recount
+    confirmed.min_level_code = "CB1"  # the province decides CB1 is enough
+    confirmed.save()
+    confirmed.refresh_from_db()
+    assert confirmed.needs_recount and total(CONFIRMED, "2025-Q3") == 0  # stale, and said so
+    services.rollups_rebuild()
+    confirmed.refresh_from_db()
+    assert not confirmed.needs_recount and total(CONFIRMED, "2025-Q3") == 1
+
+
+def test_switching_an_indicator_back_on_needs_a_recount() -> None:
+    basic = IndicatorDefinition.objects.get(code=BASIC)
+    basic.active = False
+    basic.save()
+    basic.active = True
+    basic.save()
+    assert IndicatorDefinition.objects.get(code=BASIC).needs_recount
+    services.rollups_rebuild()
+    assert not IndicatorDefinition.objects.get(code=BASIC).needs_recount
+
+
+def test_the_admin_warns_that_a_changed_rule_needs_a_recount(client, django_user_model) -> None:
+    admin_user = django_user_model.objects.create_superuser("quantri", password="pw")
+    client.force_login(admin_user)
+    workers = IndicatorDefinition.objects.get(code="nguoi-lao-dong")
+    url = reverse("admin:indicators_indicatordefinition_change", args=[workers.pk])
+    targets = list(workers.targets.all())
+    data = {
+        "code": workers.code,
+        "name": workers.name,
+        "description": workers.description,
+        "order": workers.order,
+        "active": "on",
+        "target_group": workers.target_group_id,
+        "certificate_kinds": json.dumps(workers.certificate_kinds),
+        "achievement_prefix": "",
+        "min_level_code": "CB2",
+        "measure": workers.measure,
+        "denominator_kind": workers.denominator_kind,
+        "targets-TOTAL_FORMS": len(targets),
+        "targets-INITIAL_FORMS": len(targets),
+        "targets-MIN_NUM_FORMS": 0,
+        "targets-MAX_NUM_FORMS": 1000,
+    }
+    for i, t in enumerate(targets):
+        data |= {
+            f"targets-{i}-id": t.pk,
+            f"targets-{i}-indicator": workers.pk,
+            f"targets-{i}-year": t.year,
+            f"targets-{i}-value": t.value,
+            f"targets-{i}-source": t.source,
+        }
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200
+    assert "đã thay đổi" in response.content.decode()
+    assert "indicators_rebuild" in response.content.decode()
+    assert IndicatorDefinition.objects.get(pk=workers.pk).min_level_code == "CB2"
+
+
+def test_a_new_indicator_or_a_reseeded_one_is_flagged_when_it_needs_a_count() -> None:
+    fresh = IndicatorDefinition.objects.create(
+        code="cong-chuc-trung-cap", name="Công chức mức trung cấp", min_level_code="TC1"
+    )
+    assert fresh.needs_recount  # nothing counted for it yet
+    # A row seeded without a recorded rule was counted with the rule it stores.
+    IndicatorDefinition.objects.filter(code=BASIC).update(counted_rule={})
+    basic = IndicatorDefinition.objects.get(code=BASIC)
+    assert not basic.needs_recount
+    basic.min_level_code = "CB2"
+    basic.save()
+    assert IndicatorDefinition.objects.get(code=BASIC).needs_recount
+    services.rollups_rebuild()
+    assert not IndicatorDefinition.objects.get(pk=fresh.pk).needs_recount
