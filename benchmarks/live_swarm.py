@@ -321,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         "send_errors": stats.errors,
         "client_cpu_pct": round(100 * client_cpu / wall, 1),
         "game_s": round(wall, 1),
+        "load_avg_1m": round(os.getloadavg()[0], 1),
         "worker_exceptions": [f"{count}x {line[:200]}" for line, count in exceptions],
         "pid": os.getpid(),
     }

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -16,6 +18,23 @@ from contest.live.models import LiveGame
 from tests.contest_fixtures import publish_bank
 
 ORIGIN = (b"origin", b"http://testserver")
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
+    """Wait for the PostgreSQL record, which follows the game in the background."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + timeout
+    while not await check():
+        assert loop.time() < give_up, "the record did not arrive in time"
+        await asyncio.sleep(0.1)
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 15.0) -> None:
+    """The same for sync tests (a browser test against a server process)."""
+    give_up = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < give_up, "the record did not arrive in time"
+        time.sleep(0.1)
 
 
 def make_game(host: User, *, questions: int = 3, **overrides: Any) -> LiveGame:

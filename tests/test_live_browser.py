@@ -35,6 +35,7 @@ from contest.live.models import LiveGame
 from tests import browser_support
 from tests.browser_support import CHROMIUM, PHONE, TIMEOUT_MS
 from tests.contest_fixtures import publish_bank
+from tests.live_support import wait_until
 from tests.server_process import DaphneServer, free_port, server_env
 
 pytestmark = [
@@ -239,8 +240,10 @@ def test_a_host_and_three_phones_play_a_whole_game(server, watched, dave) -> Non
     for place, name in enumerate(("Mai", "Lử", "guest"), start=1):
         expect(host.locator(f"#h-podium .place{place} .host-name")).to_have_text(nickname[name])
         expect(phones[name].locator("#final-rank")).to_contain_text(f"Bạn xếp hạng {place} với")
+    # The record follows the game in the background.
+    wait_until(lambda: LiveGame.objects.get(pk=game.pk).status == LiveGame.Status.FINISHED)
+    wait_until(lambda: game.players.filter(rank__isnull=False).count() == 3)
     game.refresh_from_db()
-    assert game.status == LiveGame.Status.FINISHED
     # The record kept for reports and certificates: the same ranks, the kicked one unranked.
     ranks = dict(game.players.values_list("nickname", "rank"))
     expected = {nickname["Mai"]: 1, nickname["Lử"]: 2, nickname["guest"]: 3, "Khách lạ": None}

@@ -7,7 +7,6 @@ survivor with their identity, score and every acknowledged answer.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from community.roles import Role
 from contest.live import services
 from contest.live.models import LiveAnswer, LiveGame, LivePlayer
 from tests.live_remote import RemoteSocket, remote_join, remote_rejoin
-from tests.live_support import correct_option, make_game, wrong_option
+from tests.live_support import correct_option, eventually, make_game, wrong_option
 from tests.server_process import DaphneServer, free_port, server_env
 
 pytestmark = [
@@ -106,8 +105,11 @@ async def test_host_on_one_process_players_on_the_other(servers, host_user) -> N
         await sock.until("ev", "game_finished")
         await sock.close()
     await host.close()
-    await asyncio.sleep(0.3)
-    assert await LiveAnswer.objects.filter(game=game).acount() == 3
+
+    async def recorded() -> bool:
+        return await LiveAnswer.objects.filter(game=game).acount() == 3
+
+    await eventually(recorded)
 
 
 async def test_a_killed_process_loses_no_player_and_no_acknowledged_answer(
@@ -178,8 +180,14 @@ async def test_a_killed_process_loses_no_player_and_no_acknowledged_answer(
     await play(2)
     await host.send({"t": "cmd", "c": "finish"})
     await host.until("ev", "game_finished")
-    await asyncio.sleep(0.3)
 
+    async def finished() -> bool:
+        ranked = await LivePlayer.objects.filter(game=game, rank__isnull=False).acount()
+        return ranked == len(seats) and await LiveAnswer.objects.filter(
+            game=game, points__isnull=False
+        ).acount() == len(acked)
+
+    await eventually(finished)
     stored = {
         (row.player_id, row.question_index): row.choice
         async for row in LiveAnswer.objects.filter(game=game)

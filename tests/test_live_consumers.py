@@ -3,8 +3,6 @@ a whole game, secrecy of the key, idempotent answers, reconnection, host control
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from asgiref.sync import sync_to_async
 
@@ -13,6 +11,7 @@ from contest.live.models import LiveAnswer, LiveGame, LivePlayer
 from tests.live_support import (
     connect,
     correct_option,
+    eventually,
     host_socket,
     joined_player,
     make_game,
@@ -96,7 +95,12 @@ async def test_a_whole_game_with_three_players(game, organiser, settings, fanout
     await host.until("ev", "game_finished")
 
     # The record: every accepted answer, the final standings.
-    await asyncio.sleep(0.2)
+    async def recorded() -> bool:
+        game_row = await LiveGame.objects.aget(pk=game.pk)
+        ranked = await LivePlayer.objects.filter(game=game, rank__isnull=False).acount()
+        return game_row.status == LiveGame.Status.FINISHED and ranked == 3
+
+    await eventually(recorded)
     answers = [a async for a in LiveAnswer.objects.filter(game=game).order_by("player_id")]
     assert len(answers) == 3 and sum(bool(a.is_correct) for a in answers) == 2
     standings = [
@@ -159,7 +163,11 @@ async def test_a_repeated_answer_is_acknowledged_once_and_counted_once(game, org
     await host.until("ev", "question_closed")
     await host.send({"t": "cmd", "c": "reveal"})
     await host.until("ev", "question_revealed")
-    await asyncio.sleep(0.2)
+
+    async def both() -> bool:
+        return await LiveAnswer.objects.filter(game=game, points__isnull=False).acount() == 2
+
+    await eventually(both)
     rows = [row async for row in LiveAnswer.objects.filter(game=game, question_index=0)]
     assert len(rows) == 2
     for sock in (a, b, host):

@@ -11,7 +11,14 @@ from community.models import Commune
 from community.roles import Role
 from contest.live import leaderboards, services
 from contest.live.models import LiveContest, LiveGame, LivePlayer
-from tests.live_support import correct_option, host_socket, joined_player, make_game, wrong_option
+from tests.live_support import (
+    correct_option,
+    eventually,
+    host_socket,
+    joined_player,
+    make_game,
+    wrong_option,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -60,6 +67,12 @@ async def test_two_venues_feed_one_leaderboard_and_commune_ranking() -> None:
     await _play(games[0], host, {"Á": True, "Bế": False})
     await _play(games[1], host, {"Cầm": True, "Dì": True})
 
+    async def both_finished() -> bool:
+        done = LiveGame.objects.filter(live_contest=contest, status=LiveGame.Status.FINISHED)
+        return await done.acount() == 2
+
+    await eventually(both_finished)
+
     top = await leaderboards.combined_top(contest)
     assert [row["nickname"] for row in top][:1] in (["Á"], ["Cầm"], ["Dì"])
     assert {row["nickname"] for row in top} == {"Á", "Bế", "Cầm", "Dì"}
@@ -80,7 +93,7 @@ def _venue_names(games: list[LiveGame]) -> list[str]:
 
 
 def test_the_public_page_shows_the_combined_ranking(client) -> None:
-    contest, games, host = _setup()
+    contest, _games, _host = _setup()
     response = client.get(f"/truc-tiep/{contest.slug}/xep-hang/")
     assert response.status_code == 200
     assert "Ngày hội 10/10" in response.content.decode()

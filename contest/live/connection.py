@@ -56,6 +56,11 @@ def game_store() -> GameStore:
     return store
 
 
+def in_sync_call() -> bool:
+    """Whether this code runs inside services.run (a call from sync code)."""
+    return _call_store.get() is not None
+
+
 @asynccontextmanager
 async def call_store() -> AsyncIterator[GameStore]:
     """A client of its own for one call from sync code, closed when the call ends.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -70,6 +71,7 @@ from contest.live.store import (
 from question_banks.models import QuestionVersion
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 TOKEN_SALT = "contest.live.player"  # noqa: S105 - a signing salt, not a secret
 SUPPORTED_TYPES = (
     QuestionVersion.Type.SINGLE,
@@ -349,10 +351,14 @@ async def answer(
         and outcome.answered >= outcome.active
     ):
         # Everyone has answered: close now, not at the deadline; in the background, so
-        # this last answer's acknowledgement does not wait for the close.
-        task = asyncio.ensure_future(clock(game_id))
-        _background.add(task)
-        task.add_done_callback(_background.discard)
+        # this last answer's acknowledgement does not wait for the close. Not from sync
+        # code (services.run): its event loop may end before a background task does.
+        if connection.in_sync_call():
+            await clock(game_id)
+        else:
+            task = asyncio.ensure_future(clock(game_id))
+            _background.add(task)
+            task.add_done_callback(_background.discard)
     return outcome
 
 
@@ -492,7 +498,24 @@ async def _after(loaded: Loaded, events: list[Event], work: _Work | None) -> Non
     if not events or work is None:
         return
     await fanout.publish(loaded.state.game_id, work.frames)
-    await _record(loaded, events)
+    if connection.in_sync_call():
+        await _record(loaded, events)
+        return
+    # The PostgreSQL record follows in the background: the host's next command must not
+    # queue behind thousands of upserts (Redis already holds every accepted answer, and
+    # the writes are idempotent upserts, so a lost or repeated write is harmless).
+    task = asyncio.ensure_future(_record_logged(loaded, events))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+async def _record_logged(loaded: Loaded, events: list[Event]) -> bool:
+    try:
+        await _record(loaded, events)
+    except Exception:
+        logger.exception("live game %s: recording to PostgreSQL failed", loaded.state.game_id)
+        return False
+    return True
 
 
 def _frames(info: Json, events: list[Event], last_all: int) -> tuple[list[fanout.Frame], int]:

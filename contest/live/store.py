@@ -433,7 +433,9 @@ class GameStore:
     # --- host commands -------------------------------------------------------
 
     @asynccontextmanager
-    async def locked(self, game_id: str, *, wait_seconds: float = 5.0) -> AsyncIterator[None]:
+    async def locked(
+        self, game_id: str, *, wait_seconds: float = LOCK_TTL_MS / 1000 + 1
+    ) -> AsyncIterator[None]:
         """Hold the game's lock; a crashed holder's lock expires after LOCK_TTL_MS."""
         token = secrets.token_hex(8)
         lock_key = key(game_id, "lock")
