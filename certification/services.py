@@ -5,7 +5,8 @@ concurrent one, returns the row the first one made (the unique constraint decide
 an IntegrityError means "someone else got there first"). Each new certificate takes a
 random free index in a revocation status list, is signed twice with the active issuing
 key (the Open Badges 3.0 credential and the paper QR), and is written to the audit log
-in the same transaction. Verification lives in certification/verification.py.
+in the same transaction. Batches go through certification/batch.py, which builds and
+signs with the same functions below. Verification lives in certification/verification.py.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -32,7 +34,7 @@ from certification.verification import (
     certificate_verify_vc,
 )
 from community.models import AuditEvent, Participant
-from contest.asynchronous.models import Contest, ContestAward
+from contest.asynchronous.models import ContestAward
 from contest.placement.models import PlacementSession
 
 __all__ = [
@@ -42,8 +44,6 @@ __all__ = [
     "certificate_revoke",
     "certificate_verify_qr",
     "certificate_verify_vc",
-    "certificates_issue_for_contest",
-    "certificates_issue_for_placements",
     "status_list_credential",
 ]
 
@@ -82,6 +82,21 @@ class BatchSummary:
     failed: list[str]
 
 
+@dataclass(frozen=True, slots=True)
+class SignedFacts:
+    """Everything the two signed forms of one certificate say, whichever path issues it."""
+
+    serial: str
+    spec: AchievementSpec
+    issued_at: dt.datetime
+    valid_until: dt.datetime | None
+    status_list_id: int
+    status_list_url: str
+    status_index: int
+    holder: str  # "" for a minor or an unknown age
+    holder_name: str  # only its salted hash goes into the credential
+
+
 # --- Issuing -------------------------------------------------------------------------
 
 
@@ -89,65 +104,17 @@ def certificate_issue_for_placement(
     session: PlacementSession, *, actor: User | None, now: dt.datetime | None = None
 ) -> Certificate:
     """The level certificate of a finished, eligible placement session (idempotent)."""
-    return _issue(session.participant, _placement_spec(session), actor=actor, now=now)[0]
+    return issue_once(session.participant, placement_spec(session), actor=actor, now=now)[0]
 
 
 def certificate_issue_for_award(
     award: ContestAward, *, actor: User | None, now: dt.datetime | None = None
 ) -> Certificate:
     """The participation or prize certificate of a recorded contest award (idempotent)."""
-    return _issue(award.participant, _award_spec(award), actor=actor, now=now)[0]
+    return issue_once(award.participant, award_spec(award), actor=actor, now=now)[0]
 
 
-def certificates_issue_for_contest(
-    contest: Contest,
-    *,
-    actor: User | None,
-    progress: Callable[[int, int], None] | None = None,
-) -> BatchSummary:
-    """Every award of a contest, one transaction per certificate, so a batch can resume."""
-    awards = ContestAward.objects.filter(contest=contest).select_related("contest", "participant")
-    return _batch(
-        list(awards.order_by("id")),
-        lambda award: _issue(award.participant, _award_spec(award), actor=actor),
-        progress,
-    )
-
-
-def certificates_issue_for_placements(
-    *, actor: User | None, progress: Callable[[int, int], None] | None = None
-) -> BatchSummary:
-    sessions = PlacementSession.objects.filter(
-        status=PlacementSession.Status.FINISHED, certificate_eligible=True, level__isnull=False
-    ).select_related("participant", "framework", "level")
-    return _batch(
-        list(sessions.order_by("id")),
-        lambda session: _issue(session.participant, _placement_spec(session), actor=actor),
-        progress,
-    )
-
-
-def _batch(
-    sources: list[Any],
-    issue: Callable[[Any], tuple[Certificate, bool]],
-    progress: Callable[[int, int], None] | None,
-) -> BatchSummary:
-    created = existing = 0
-    failed: list[str] = []
-    for done, source in enumerate(sources, start=1):
-        try:
-            _cert, was_created = issue(source)
-        except ValidationError as exc:
-            failed.append(f"{source._meta.model_name}:{source.pk}: {' '.join(exc.messages)}")
-        else:
-            created += was_created
-            existing += not was_created
-        if progress:
-            progress(done, len(sources))
-    return BatchSummary(created, existing, failed)
-
-
-def _placement_spec(session: PlacementSession) -> AchievementSpec:
+def placement_spec(session: PlacementSession) -> AchievementSpec:
     level = session.level
     if (
         session.status != PlacementSession.Status.FINISHED
@@ -179,7 +146,7 @@ def _placement_spec(session: PlacementSession) -> AchievementSpec:
         )
 
 
-def _award_spec(award: ContestAward) -> AchievementSpec:
+def award_spec(award: ContestAward) -> AchievementSpec:
     contest = award.contest
     prize = award.kind == ContestAward.Kind.PRIZE
     with translation.override("vi"):
@@ -209,13 +176,14 @@ def _award_spec(award: ContestAward) -> AchievementSpec:
         )
 
 
-def _issue(
+def issue_once(
     participant: Participant,
     spec: AchievementSpec,
     *,
     actor: User | None,
     now: dt.datetime | None = None,
 ) -> tuple[Certificate, bool]:
+    """The certificate for (participant, spec), made now unless it exists: (row, created)."""
     now = now or timezone.now()
     existing = _existing(participant, spec)
     if existing is not None:
@@ -250,7 +218,7 @@ def _create_signed(
         raise keys.KeyFileError("no issuing key: run `manage.py certificates_keys init`")
     keys.private_key(key)  # fail before writing anything when the key file is unusable
     status_list, index = _status_slot()
-    valid_until = now + dt.timedelta(days=spec.valid_days) if spec.valid_days else None
+    valid_until = certificate_valid_until(spec, now)
     cert = Certificate.objects.create(
         serial="T" + uuid.uuid4().hex[:23],  # replaced below, once the row has its id
         kind=spec.kind,
@@ -273,24 +241,46 @@ def _create_signed(
         target_group_code=participant.target_group_id,
         issued_by=actor,
     )
-    cert.serial = f"{settings.CERT_SERIAL_PREFIX}-{timezone.localdate(now).year}-{cert.pk:06d}"
-    cert.credential = _signed_credential(cert, spec, key, participant)
-    cert.qr_text = _signed_qr(cert, spec, key)
+    cert.serial = certificate_serial(cert.pk, timezone.localdate(now).year)
+    facts = SignedFacts(
+        serial=cert.serial,
+        spec=spec,
+        issued_at=now,
+        valid_until=valid_until,
+        status_list_id=status_list.pk,
+        status_list_url=status_list_url(status_list),
+        status_index=index,
+        holder=cert.holder,
+        holder_name=participant.full_name,
+    )
+    signer = keys.private_key(key)
+    cert.credential = signed_credential(facts, key, signer)
+    cert.qr_text = signed_qr(facts, key, signer)
     cert.save(update_fields=["serial", "credential", "qr_text"])
     keys.key_record_signature(key, valid_until)
     AuditEvent.objects.create(
         actor=actor,
         action="certificate.issued",
         target=f"certificate:{cert.serial}",
-        detail={
-            "kind": cert.kind,
-            "achievement": cert.achievement_code,
-            "source": f"{spec.source_type}:{spec.source_id}",
-            "participant": participant.pk,
-            "key": key.kid,
-        },
+        detail=issued_audit_detail(spec, participant.pk, key),
     )
     return cert
+
+
+def certificate_valid_until(spec: AchievementSpec, now: dt.datetime) -> dt.datetime | None:
+    return now + dt.timedelta(days=spec.valid_days) if spec.valid_days else None
+
+
+def issued_audit_detail(
+    spec: AchievementSpec, participant_id: int, key: IssuingKey
+) -> dict[str, Any]:
+    return {
+        "kind": spec.kind,
+        "achievement": spec.code,
+        "source": f"{spec.source_type}:{spec.source_id}",
+        "participant": participant_id,
+        "key": key.kid,
+    }
 
 
 def _status_slot() -> tuple[StatusList, int]:
@@ -309,64 +299,84 @@ def _status_slot() -> tuple[StatusList, int]:
     raise RuntimeError("status list unexpectedly full")
 
 
+def certificate_serial(pk: int, year: int) -> str:
+    """The printed number: prefix, local year of issue, row id ("LC-2026-000123")."""
+    return f"{settings.CERT_SERIAL_PREFIX}-{year}-{pk:06d}"
+
+
+def status_list_url(status_list: StatusList) -> str:
+    return settings.SITE_ROOT.rstrip("/") + status_list.get_absolute_url()
+
+
 def paper_holder(participant: Participant, *, today: dt.date) -> str | None:
     """Initials and birth year of an adult ("G.A.L 1975"); None for a minor or when the
     age is unknown. Never a citizen ID number, never a full name."""
-    year = participant.birth_year
-    if year is None or today.year - year < ADULT_AGE:
+    return holder_text(participant.full_name, participant.birth_year, today=today)
+
+
+def holder_text(full_name: str, birth_year: int | None, *, today: dt.date) -> str | None:
+    if birth_year is None or today.year - birth_year < ADULT_AGE:
         return None
-    initials = ".".join(word[0].upper() for word in participant.full_name.split() if word)
-    text = f"{initials} {year}".strip()
-    return text if len(text.encode("utf-8")) <= 48 else str(year)
+    initials = ".".join(word[0].upper() for word in full_name.split() if word)
+    text = f"{initials} {birth_year}".strip()
+    return text if len(text.encode("utf-8")) <= 48 else str(birth_year)
 
 
-def _signed_credential(
-    cert: Certificate, spec: AchievementSpec, key: IssuingKey, participant: Participant
+def signed_credential(
+    facts: SignedFacts, key: IssuingKey, signer: Ed25519PrivateKey, *, salt: str | None = None
 ) -> dict[str, Any]:
-    salt = secrets.token_hex(8)
+    """The Open Badges 3.0 credential with its eddsa-jcs-2022 proof by ``key``; the salt of
+    the holder's name hash is random unless given."""
+    spec = facts.spec
+    salt = salt or secrets.token_hex(8)
     site = settings.SITE_ROOT.rstrip("/")
     fields = open_badge.BadgeFields(
-        serial=cert.serial,
+        serial=facts.serial,
         issuer_did=keys.issuer_did(),
         issuer_name=settings.ISSUER_NAME,
         issuer_url=site,
-        achievement_id="urn:uuid:"
-        + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{site}/thanh-tich/{spec.code}")),
+        achievement_id=_achievement_id(site, spec.code),
         achievement_type=ACHIEVEMENT_TYPES[Certificate.Kind(spec.kind)],
         achievement_name=spec.name,
         achievement_description=spec.description,
         criteria=spec.criteria,
         level_code=spec.level_code,
         level_name=spec.level_name,
-        valid_from=cert.valid_from,
-        valid_until=cert.valid_until,
-        status_list_url=site + cert.status_list.get_absolute_url(),
-        status_index=cert.status_list_index,
-        holder_name_hash=open_badge.name_hash(participant.full_name, salt),
+        valid_from=facts.issued_at,
+        valid_until=facts.valid_until,
+        status_list_url=facts.status_list_url,
+        status_index=facts.status_index,
+        holder_name_hash=open_badge.name_hash(facts.holder_name, salt),
         holder_salt=salt,
     )
     return data_integrity.add_proof(
         open_badge.open_badge_credential(fields),
-        keys.private_key(key),
+        signer,
         keys.verification_method(key),
-        open_badge.xsd_datetime(cert.issued_at),
+        open_badge.xsd_datetime(facts.issued_at),
     )
 
 
-def _signed_qr(cert: Certificate, spec: AchievementSpec, key: IssuingKey) -> str:
+@lru_cache(maxsize=1024)
+def _achievement_id(site: str, code: str) -> str:
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{site}/thanh-tich/{code}"))
+
+
+def signed_qr(facts: SignedFacts, key: IssuingKey, signer: Ed25519PrivateKey) -> str:
+    """The paper QR text (COSE_Sign1, Base45) signed by ``key``."""
     claims = paper_qr.PaperClaims(
-        serial=cert.serial,
+        serial=facts.serial,
         issuer=settings.CERT_QR_ISSUER,
-        achievement=spec.code,
-        level=spec.qr_level,
-        issued=timezone.localdate(cert.issued_at),
-        status_index=cert.status_list_index,
-        status_list=cert.status_list_id,
-        valid_until=timezone.localdate(cert.valid_until) if cert.valid_until else None,
-        holder=cert.holder or None,
-        assisted=spec.assisted,
+        achievement=facts.spec.code,
+        level=facts.spec.qr_level,
+        issued=timezone.localdate(facts.issued_at),
+        status_index=facts.status_index,
+        status_list=facts.status_list_id,
+        valid_until=timezone.localdate(facts.valid_until) if facts.valid_until else None,
+        holder=facts.holder or None,
+        assisted=facts.spec.assisted,
     )
-    return paper_qr.sign_qr_payload(claims, keys.private_key(key), key.kid_bytes)
+    return paper_qr.sign_qr_payload(claims, signer, key.kid_bytes)
 
 
 # --- Revoking ------------------------------------------------------------------------

@@ -19,4 +19,4 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Chỉ tiêu")
 
     def ready(self) -> None:
-        from indicators import signals  # noqa: F401  (registers the receivers)
+        from indicators import batch, signals  # noqa: F401  (registers the receivers)

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contest.live import connection, fanout
+from contest.live import connection, fanout, record
 from contest.live.answers import valid_choice
 from contest.live.commands import (
     MAX_NICKNAME_LENGTH,
@@ -50,9 +50,9 @@ from contest.live.engine import (
     new_game,
     tick,
 )
-from contest.live.models import LiveAnswer, LiveGame, LiveGameQuestion, LivePlayer
+from contest.live.models import LiveGame, LiveGameQuestion, LivePlayer
 from contest.live.moderation import is_blocked
-from contest.live.scoring import ScoringMode
+from contest.live.scoring import ScoringMode, fair_response_seconds
 from contest.live.serialization import _question_from_dict, public_question
 from contest.live.standings import leaderboard_payload
 from contest.live.state import REVEALED, RUNNING, Event, Phase, Player, Result
@@ -563,12 +563,8 @@ async def _record(loaded: Loaded, events: list[Event]) -> None:
 def _save_answers(loaded: Loaded, *, voided: bool) -> None:
     """Upsert this question's answers: the scored records, or the raw ones if voided."""
     state = loaded.state
-    game_id = loaded.meta["pk"]
-    index = state.question_index
-    rows = []
+    rows: list[record.AnswerRow] = []
     if voided:
-        from contest.live.scoring import fair_response_seconds
-
         grace = state.config.max_grace_seconds
         for pid, raw in loaded.raw_answers.items():
             response = fair_response_seconds(
@@ -578,37 +574,32 @@ def _save_answers(loaded: Loaded, *, voided: bool) -> None:
                 max_grace_seconds=grace,
             )
             rows.append(
-                LiveAnswer(
-                    game_id=game_id,
-                    question_index=index,
-                    player_id=pid,
-                    choice=list(raw["c"]),
-                    received_at=float(raw["at"]),
-                    response_ms=round(response * 1000),
-                    voided=True,
+                record.AnswerRow(
+                    state.question_index,
+                    pid,
+                    [str(c) for c in raw["c"]],
+                    float(raw["at"]),
+                    round(response * 1000),
+                    None,
+                    None,
+                    True,
                 )
             )
     else:
-        for record in state.answers.values():
+        for answer_record in state.answers.values():
             rows.append(
-                LiveAnswer(
-                    game_id=game_id,
-                    question_index=record.question_index,
-                    player_id=record.player_id,
-                    choice=list(record.choice),
-                    received_at=record.received_at,
-                    response_ms=record.response_ms,
-                    is_correct=record.correct,
-                    points=record.points,
+                record.AnswerRow(
+                    answer_record.question_index,
+                    answer_record.player_id,
+                    list(answer_record.choice),
+                    answer_record.received_at,
+                    answer_record.response_ms,
+                    answer_record.correct,
+                    answer_record.points,
+                    False,
                 )
             )
-    LiveAnswer.objects.bulk_create(
-        rows,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["game", "question_index", "player_id"],
-        update_fields=["choice", "received_at", "response_ms", "is_correct", "points", "voided"],
-    )
+    record.answers_upsert(loaded.meta["pk"], rows)
 
 
 def _save_game_progress(loaded: Loaded, *, finished: bool) -> None:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -27,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=min(4, os.cpu_count() or 1),
+            default=batch.default_workers(),
             help="processes that sign (default: the CPU cores, at most 4)",
         )
 
