@@ -5,7 +5,7 @@ a fresh PostgreSQL database with Redis (production-like settings, loopback only)
 Run from the project root:
 
     python -m benchmarks.async_contest [--participants 2000] [--questions 20]
-        [--workers 2] [--duration 300] [--ramp 20] [--think 1 5] [--json]
+        [--workers 2] [--duration 300] [--ramp 20] [--think 1 5] [--prestart] [--json]
 
 It creates the database `hocvuso_bench` (dropped first, dropped again at the end, also
 on Ctrl-C), migrates, publishes the starter bank, opens a contest of `--questions`
@@ -19,12 +19,17 @@ once (a retry after a lost response: the API is idempotent). So N participants o
 about N / (3 s + save latency) saves per second, plus 5 %: for N = 2,000 about 690/s
 while everyone is in the contest, which the target (≥ 500/s) needs the server to
 sustain. A slow server slows the participants down, so the measured rate falls with it.
+A 503 with Retry-After (a worker shedding load) is waited out and sent again, as the
+page's script does; such waits count in the request's time and in `busy_retries`.
+`--prestart` starts every attempt before the load phase (8 at a time), so the load
+phase measures answer saves alone, with all N in the contest from its first second.
 
 `answer_saves_per_s` is measured over the window in which all N participants are in
-the contest (from the moment the last one has started to the first submission); the
-rate over the whole run (ramp and tail included) is `answer_saves_per_s_overall`.
-Afterwards every acknowledged save (200) is checked against the database: a stored
-choice that differs from the acknowledged one, or no stored answer, is a lost answer.
+the contest (from the moment the last one has started, or with --prestart the end of
+the ramp, to the first submission); the rate over the whole run (ramp and tail
+included) is `answer_saves_per_s_overall`. Afterwards every acknowledged save (200) is
+checked against the database: a stored choice that differs from the acknowledged one,
+or no stored answer, is a lost answer.
 
 Workers use a psycopg connection pool per process (`--db-pool`, default 20, the
 DB_POOL_SIZE setting): under daphne each request runs in its own thread, so persistent
@@ -40,15 +45,47 @@ noisy). `--env KEY=VALUE` passes extra environment to the workers, for what-if r
 
 Prints progress lines, then one JSON object as the last line.
 
-Where the time goes (measured 2026-11-27, one worker, one request at a time): an answer
-save costs about 20 ms of CPU under daphne, of which 8–10 ms is Django's ASGI request
-path (a bare ASGI app answers in about 1 ms); a start costs 55–90 ms (29 queries). Two
-cores therefore give well under 100 saves/s. Next steps, in order of payoff: serve the
-contest API from WSGI workers (measured about 10 ms per save) or a lean ASGI endpoint
-with an async pool and one INSERT … ON CONFLICT; answer 503 with Retry-After instead of
-queueing past a bound per worker; trim the start path (repeated locks and counts, the
-question pool and enemy map reloaded on every start); one shared Redis client for rate
-limits.
+Where the time goes. Measured 2026-11-27 (first session): an answer save cost about
+20 ms of CPU under daphne, 8–10 ms of it Django's ASGI request path; a start 55–90 ms
+(29 queries); 2,000 participants gave 50.7 saves/s, p95 5.9 s, 1,828 errors.
+
+Measured 2026-11-27 (second session), on the 2-core machine shared with other work
+that took 0.5–1.2 cores throughout (`other_cpu_pct`), so figures move by ±50 % from
+run to run:
+
+- Saves go to a lean ASGI endpoint in front of Django (contest/asynchronous/
+  fast_save.py): one Redis round trip for the rate limit (a Lua script; a MULTI
+  pipeline was 18 % of a worker's py-spy samples), the choice checked by the
+  service's own pure function, and one INSERT … ON CONFLICT … DO UPDATE … WHERE on an
+  async psycopg pool that also checks status and deadline on the attempt's row
+  (answer_store.py, the same statement services.answer_save runs). Worker CPU per
+  save 1.1–1.5 ms, PostgreSQL 0.3–0.9 ms; one worker alone, machine quiet, 822
+  saves/s (64 clients in a closed loop, no think time). Locking the attempt row FOR
+  KEY SHARE (so a save never slips past a submission's scoring) cost nothing
+  measurable.
+- Django's thread per request let a burst of starts start hundreds of threads that
+  starved the event loop (save p95 15 s while starting) and timed out on the pool
+  (the 500s). backpressure.py now lets 2 requests per worker into Django and queues
+  the rest on the event loop: in single runs at 500 participants, 2 gave both faster
+  saves and faster starts than 4 or 20 (fewer threads on the GIL); a shorter GIL
+  switch interval (1 ms) halved start throughput.
+- Starts are now the bottleneck: 26 ms CPU in-process (attempt_start 14 ms,
+  attempt_payload 7 ms, participant_identify 2.5 ms, DRF 2.5 ms) plus Django's ASGI
+  path and PostgreSQL, 15–25 starts/s for 2 workers on the shared machine. 2,000
+  starts in a 20 s ramp therefore take 80–130 s, past the client's 60 s timeout:
+  those are all the errors at 2,000 (start:exception), and the full-concurrency
+  window never opens. 500 participants: 173 saves/s (all they offer), p95 47 ms,
+  0 errors.
+- Saves alone (--prestart, 2,000 in the contest): 619 saves/s, 0 errors, 0 lost,
+  but p95 3.1 s. At that rate the machine is full (workers 81 %, PostgreSQL 44 %,
+  this client 19 %, other 53 %); the tail is 503 + Retry-After waits (5,558) and
+  the 2,000 submissions running in Django beside the saves.
+
+Next steps, in order of payoff: trim attempt_start (one query for the open or
+expired attempt instead of two, one rounds check, one count, the contest's question
+pool and enemy map cached for same-for-all draws, max_score in the INSERT), cache
+the shown versions with their options per process for attempt_payload, and measure
+on a machine of its own: this client alone takes a fifth of a core at 600 saves/s.
 """
 
 from __future__ import annotations
@@ -76,6 +113,7 @@ CONTEST_SLUG = "bench-thi"
 COMMUNE = "02647"
 PROGRESS_EVERY_S = 5.0
 RESEND_RATE = 0.05
+PRESTART_CONCURRENCY = 8
 
 CREATE_CONTEST = """
 import datetime as dt
@@ -112,6 +150,7 @@ class Stats:
     error_samples: list[str] = field(default_factory=list)
     acked: dict[str, dict[int, list[int]]] = field(default_factory=dict)
     resends: int = 0
+    busy_retries: int = 0  # 503 + Retry-After answers waited out and sent again
     started: int = 0
     submitted: int = 0
     finished: int = 0  # gave up, submitted or failed
@@ -149,12 +188,20 @@ def choice_for(question: dict[str, Any], rng: random.Random) -> list[int]:
 
 
 async def post(
-    session: aiohttp.ClientSession, url: str, payload: dict[str, Any]
+    session: aiohttp.ClientSession, url: str, payload: dict[str, Any], stats: Stats
 ) -> tuple[int, Any, float]:
-    """POST JSON; returns (status, decoded body or text, milliseconds)."""
+    """POST JSON; returns (status, decoded body or text, milliseconds). A 503 with
+    Retry-After (a worker shedding load) is waited out and sent again, as the page's
+    script does, and counted; the milliseconds run from the first send."""
     began = time.perf_counter()
-    async with session.post(url, json=payload) as response:
-        body = await response.read()
+    while True:
+        async with session.post(url, json=payload) as response:
+            body = await response.read()
+            retry_after = response.headers.get("Retry-After", "")
+        if response.status != 503 or not retry_after.isdigit():
+            break
+        stats.busy_retries += 1
+        await asyncio.sleep(int(retry_after) * (1 + random.random()))
     elapsed = (time.perf_counter() - began) * 1000
     try:
         decoded: Any = json.loads(body)
@@ -171,11 +218,17 @@ class Participant:
         self.stats = stats
         self.rng = random.Random(index)
 
-    async def run(self, session: aiohttp.ClientSession, stop_at: float) -> None:
+    async def run(
+        self,
+        session: aiohttp.ClientSession,
+        stop_at: float,
+        begun: tuple[str | None, list[dict[str, Any]]] | None = None,
+    ) -> None:
+        """Take part; `begun` is an attempt started beforehand (--prestart)."""
         stats = self.stats
         try:
             await asyncio.sleep(self.rng.uniform(0, self.args.ramp))
-            token, questions = await self.start(session)
+            token, questions = begun if begun is not None else await self.start(session)
             if token is None:
                 return
             for question in questions:
@@ -204,7 +257,7 @@ class Participant:
         }
         try:
             status, body, ms = await post(
-                session, f"{self.base}/api/v1/contests/{CONTEST_SLUG}/attempts/", payload
+                session, f"{self.base}/api/v1/contests/{CONTEST_SLUG}/attempts/", payload, stats
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
             stats.error("start:exception", repr(exc))
@@ -227,6 +280,7 @@ class Participant:
                 session,
                 f"{self.base}/api/v1/attempts/{token}/answers/",
                 {"position": position, "choice": choice},
+                stats,
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
             stats.error("save:exception", repr(exc))
@@ -245,7 +299,7 @@ class Participant:
             stats.first_submit_at = stats.now()
         try:
             status, body, ms = await post(
-                session, f"{self.base}/api/v1/attempts/{token}/submit/", {}
+                session, f"{self.base}/api/v1/attempts/{token}/submit/", {}, stats
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
             stats.error("submit:exception", repr(exc))
@@ -336,6 +390,20 @@ async def progress(stats: Stats, n: int, cpu: CpuMeter) -> None:
         last_saves, last_t = saves, t
 
 
+async def prestart(
+    people: list[Participant], sessions: list[aiohttp.ClientSession]
+) -> list[tuple[str | None, list[dict[str, Any]]]]:
+    """Start every attempt before the load phase, a few at a time (--prestart)."""
+    gate = asyncio.Semaphore(PRESTART_CONCURRENCY)
+    log(f"starting {len(people)} attempts before the load phase")
+
+    async def one(person: Participant) -> tuple[str | None, list[dict[str, Any]]]:
+        async with gate:
+            return await person.start(sessions[person.index % len(sessions)])
+
+    return list(await asyncio.gather(*(one(p) for p in people)))
+
+
 async def drive(args: argparse.Namespace, ports: list[int], pids: list[int]) -> Stats:
     stats = Stats()
     timeout = aiohttp.ClientTimeout(total=60)
@@ -346,15 +414,22 @@ async def drive(args: argparse.Namespace, ports: list[int], pids: list[int]) -> 
         )
         for _port in ports
     ]
+    people = [
+        Participant(i, f"http://127.0.0.1:{ports[i % len(ports)]}", args, stats)
+        for i in range(args.participants)
+    ]
+    begun: list[tuple[str | None, list[dict[str, Any]]] | None] = [None] * len(people)
+    if args.prestart:
+        begun = list(await prestart(people, sessions))
+        stats.t0 = time.monotonic()  # the load phase starts now, everyone in the contest
+        stats.last_start_at = args.ramp  # when the last of them starts answering
     cpu = CpuMeter(pids)
     reporter = asyncio.create_task(progress(stats, args.participants, cpu))
     try:
-        people = [
-            Participant(i, f"http://127.0.0.1:{ports[i % len(ports)]}", args, stats)
-            for i in range(args.participants)
-        ]
         tasks = [
-            asyncio.create_task(p.run(sessions[p.index % len(ports)], stop_at=args.duration))
+            asyncio.create_task(
+                p.run(sessions[p.index % len(ports)], stop_at=args.duration, begun=begun[p.index])
+            )
             for p in people
         ]
         # Past the cap, participants stop saving and submit; give them a grace period.
@@ -407,6 +482,7 @@ def summarise(args: argparse.Namespace, stats: Stats, run_s: float) -> dict[str,
         "workers": args.workers,
         "answer_saves": saves,
         "answer_resends": stats.resends,
+        "busy_retries": stats.busy_retries,
         "answer_saves_per_s": round(rate, 1),
         "answer_saves_per_s_overall": round(overall, 1),
         "full_concurrency_window_s": round(max(window_s, 0.0), 1),
@@ -422,6 +498,7 @@ def summarise(args: argparse.Namespace, stats: Stats, run_s: float) -> dict[str,
         "errors_by_kind": dict(stats.errors),
         "think_s": list(args.think),
         "ramp_s": args.ramp,
+        "prestart": args.prestart,
         "duration_s": round(run_s, 1),
         **stats.cpu,
     }
@@ -445,6 +522,11 @@ def main(argv: list[str] | None = None) -> int:
         default=(1.0, 5.0),
         metavar=("MIN", "MAX"),
         help="think time before each answer, seconds (uniform)",
+    )
+    parser.add_argument(
+        "--prestart",
+        action="store_true",
+        help="start every attempt before the load phase, to measure answer saves alone",
     )
     parser.add_argument(
         "--draw",

@@ -9,14 +9,22 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
+from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from contest.asynchronous.backpressure import bounded  # noqa: E402
+from contest.asynchronous.fast_save import answer_save_endpoint  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        # Answer saves, the hottest request, skip Django's request path when they can;
+        # the rest runs in Django a bounded number at a time per worker.
+        "http": answer_save_endpoint(bounded(django_asgi_app)),
+        # Origin checked against ALLOWED_HOSTS; the session identifies the host.
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
     }
 )

@@ -9,7 +9,6 @@ from contest.asynchronous.models import (  # noqa: F401
     ContestAward,
     Round,
 )
-from contest.placement.models import PlacementResponse, PlacementSession  # noqa: F401
 from contest.live.models import (  # noqa: F401
     LiveAnswer,
     LiveContest,
@@ -17,3 +16,4 @@ from contest.live.models import (  # noqa: F401
     LiveGameQuestion,
     LivePlayer,
 )
+from contest.placement.models import PlacementResponse, PlacementSession  # noqa: F401

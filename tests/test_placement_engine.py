@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -177,6 +178,21 @@ def test_warm_up_varies_between_sessions() -> None:
     assert len(firsts) >= 6
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_warm_up_takes_the_most_informative_of_the_easy_items(seed: int) -> None:
+    bank = make_bank(seed=seed)
+    config = EngineConfig(warmup_candidates=1)
+    state = engine.start(bank, config, Blueprint.equal(6), rng=np.random.default_rng(0))
+    first = engine.select_next(state, np.random.default_rng(0))
+    scored = np.flatnonzero(~bank.is_pretest)
+    p = engine.p_correct(0.0, bank.a[scored], bank.b[scored])
+    easy = scored[np.abs(p - 0.8) <= config.warmup_tolerance]
+    info = engine.item_information(0.0, bank.a[easy], bank.b[easy])
+    assert first == easy[int(np.argmax(info))]
+    # ... which carries clearly more information than an easy item picked at random.
+    assert float(engine.item_information(0.0, bank.a[first], bank.b[first])) > 1.3 * info.mean()
+
+
 def test_next_item_is_among_the_most_informative_at_the_eap() -> None:
     bank = make_bank(seed=4)
     config = EngineConfig(randomesque_k=1, pretest_items=(0, 0))
@@ -224,17 +240,126 @@ def test_enemy_items_never_appear_together() -> None:
         assert len(set(state.items)) == len(state.items)
 
 
-def test_exposure_rates_steer_selection_away_from_overused_items() -> None:
-    bank = make_bank(seed=3)
-    config = EngineConfig(max_exposure=0.25, randomesque_k=1, pretest_items=(0, 0))
+@pytest.mark.parametrize(
+    ("favourite_rate", "runner_up_rate"),
+    [
+        (0.0, 0.0),  # no use yet: plain maximum information
+        (0.05, 0.0),  # a little use
+        (0.30, 0.0),  # much use
+        (0.55, 0.0),  # at the ceiling: priority all but 0
+        (0.80, 0.0),  # past the ceiling: the same, never negative
+        (0.50, 0.50),  # both nearly spent
+    ],
+)
+def test_the_maximum_priority_index_weights_information_by_the_room_left(
+    favourite_rate: float, runner_up_rate: float
+) -> None:
+    bank = make_bank(seed=3, n_areas=1)  # one area: every unused item is a candidate
+    config = EngineConfig(randomesque_k=1, pretest_items=(0, 0))
+    state = state_after(bank, config, [(0, True), (1, True)])
+    info = engine.item_information(engine.posterior(state).mean, bank.a, bank.b)
+    info[~_eligible_now(bank, state)] = -1.0
+    favourite, runner_up = np.argsort(-info)[:2]
+    rates = np.zeros(bank.size)
+    rates[favourite], rates[runner_up] = favourite_rate, runner_up_rate
+    chosen = engine.select_next(state, np.random.default_rng(0), exposure_rates=rates)
+    priority = info * np.clip(1.0 - rates / config.exposure_ceiling, 0.001, 1.0)
+    assert chosen == int(np.argmax(priority))
+    if favourite_rate == 0.0:
+        assert chosen == favourite
+    if favourite_rate >= config.exposure_ceiling:
+        assert chosen != favourite
+
+
+def test_when_every_item_is_past_the_ceiling_information_decides() -> None:
+    bank = make_bank(seed=3, n_areas=1)
+    config = EngineConfig(randomesque_k=1, pretest_items=(0, 0))
     state = state_after(bank, config, [(0, True), (1, True)])
     favourite = engine.select_next(state, np.random.default_rng(0))
-    rates = np.zeros(bank.size)
-    rates[favourite] = 0.5
-    assert engine.select_next(state, np.random.default_rng(0), exposure_rates=rates) != favourite
+    spent = np.full(bank.size, 0.9)  # a small bank: every item in most tests
+    assert engine.select_next(state, np.random.default_rng(0), exposure_rates=spent) == favourite
+
+
+def _eligible_now(bank: ItemBank, state: engine.SessionState) -> np.ndarray:
+    mask = ~bank.is_pretest
+    mask[list(state.items)] = False
+    return mask
+
+
+def test_exposure_rates_spread_use_over_many_sessions() -> None:
+    bank = make_bank(seed=13, n=900)
+    config = EngineConfig(max_items=15, pretest_items=(0, 0))
+    counts = np.zeros(bank.size)
+    sessions = 300
+    for s in range(sessions):
+        rng = np.random.default_rng(s)
+        answers = np.random.default_rng(s + 10_000)
+        rates = counts / s if s >= 30 else None
+        state = engine.start(bank, config, Blueprint.equal(6), rng=rng)
+        while not engine.should_stop(state):
+            item = engine.select_next(state, rng, exposure_rates=rates)
+            p = float(engine.p_correct(0.0, bank.a[item], bank.b[item]))
+            state = engine.record(state, item, bool(answers.random() < p))
+        counts[list(state.items)] += 1
+    # Everyone has θ = 0, the worst case for exposure: without rates the favourite items
+    # go to 97% of the sessions; the priority index keeps every item to about a third.
+    assert counts.max() / sessions <= 0.40
 
 
 # --- stopping ----------------------------------------------------------------------------
+
+
+def with_posterior(state: engine.SessionState, mean: float, sd: float) -> engine.SessionState:
+    """The same session with a normal posterior put in, to test the rule by itself."""
+    z = (state.config.grid - mean) / sd
+    return replace(state, log_weights=-0.5 * z * z)
+
+
+def answered(bank: ItemBank, config: EngineConfig, n: int) -> engine.SessionState:
+    scored = [int(i) for i in np.flatnonzero(~bank.is_pretest)[:n]]
+    state = engine.start(bank, config, Blueprint.equal(6), rng=np.random.default_rng(0))
+    return replace(state, items=tuple(scored), responses=(True,) * n, pretest_positions=())
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [(0, 0.82), (10, 0.82), (16, 0.772), (25, 0.70), (40, 0.70)],
+)
+def test_the_stop_threshold_falls_linearly_from_min_to_max_items(n: int, expected: float) -> None:
+    assert engine.stop_threshold(EngineConfig(), n) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("n", "mean", "sd", "expected", "why"),
+    [
+        (9, 0.5, 0.15, False, "settled, but below min_items"),
+        (10, 0.5, 0.15, True, "level 2 all but certain"),
+        (10, 0.5, 0.30, True, "P(level 2) = 0.90 ≥ 0.82"),
+        (10, 0.75, 0.30, False, "P(level 2) = 0.79 < 0.82"),
+        (16, 0.75, 0.30, True, "... ≥ 0.772, the threshold after 16 items"),
+        (10, 0.30, 0.25, False, "P(level 2) = 0.88, but P(θ ≥ 0) = 0.885 < 0.90"),
+        (24, 0.30, 0.25, False, "the pass condition holds to the end"),
+        (25, 0.30, 0.25, True, "max_items"),
+        (10, -1.50, 0.30, True, "below the first cut: no cut to pass"),
+        (24, 0.0, 0.25, False, "on a cut: P(level 1) = 0.50"),
+    ],
+)
+def test_stopping_rule(n: int, mean: float, sd: float, expected: bool, why: str) -> None:
+    bank = make_bank(seed=5)
+    config = EngineConfig()
+    state = with_posterior(answered(bank, config, n), mean, sd)
+    assert engine.should_stop(state) is expected, why
+
+
+def test_stopping_rule_probabilities_are_as_stated() -> None:
+    bank = make_bank(seed=5)
+    config = EngineConfig()
+    near_cut = engine.result(with_posterior(answered(bank, config, 10), 0.30, 0.25))
+    assert near_cut.level == 2
+    assert near_cut.prob_at_least[1] == pytest.approx(0.885, abs=0.005)
+    assert near_cut.level_probabilities[2] == pytest.approx(0.882, abs=0.005)
+    falling = engine.result(with_posterior(answered(bank, config, 10), 0.75, 0.30))
+    assert falling.level_probabilities[2] == pytest.approx(0.792, abs=0.005)
 
 
 def confident_answers(bank: ItemBank, n: int) -> list[tuple[int, bool]]:
@@ -255,18 +380,15 @@ def uncertain_answers(bank: ItemBank, n: int) -> list[tuple[int, bool]]:
         (confident_answers, 9, False),  # confident, but below min_items
         (confident_answers, 10, True),  # confident at min_items
         (uncertain_answers, 10, False),
+        (uncertain_answers, 20, False),
         (uncertain_answers, 24, False),
         (uncertain_answers, 25, True),  # max_items
     ],
 )
-def test_stopping_rule(answers, n: int, expected: bool) -> None:
+def test_stopping_with_real_answers(answers, n: int, expected: bool) -> None:
     bank = make_bank(seed=5)
-    config = EngineConfig()
-    state = state_after(bank, config, answers(bank, n))
+    state = state_after(bank, EngineConfig(), answers(bank, n))
     assert engine.should_stop(state) is expected
-    if n >= config.min_items and n < config.max_items:
-        top = max(engine.result(state).level_probabilities)
-        assert (top >= config.stop_posterior) is expected
 
 
 # --- awards ------------------------------------------------------------------------------

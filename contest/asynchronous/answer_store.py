@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.dateparse import parse_datetime
 
@@ -72,9 +73,9 @@ def upsert_params(
     attempt_id: int,
     question_id: int,
     choice: list[int],
-    now: object,
+    now: Any,
     client: tuple[str, int] | None,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Parameters for UPSERT_SQL; `now` already adapted for the database."""
     page, seq = client if client else ("", 0)
     return {

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from community.rate_limits import allow
 from community.services import participant_identify
-from contest.asynchronous import services
+from contest.asynchronous import fast_save, services
 from contest.asynchronous.models import Attempt, Contest
 from contest.asynchronous.presentation import question_for_participant
 
@@ -135,12 +135,16 @@ class AnswerSaveApi(APIView):
 
     @extend_schema(request=AnswerInputSerializer, responses=AnswerOutputSerializer)
     def post(self, request: Request, token: str) -> Response:
-        if not allow("save", token, limit=120, window_seconds=60):
+        # A save the lean endpoint (fast_save) passed on was counted there already.
+        counted = getattr(request._request, "scope", {}).get(fast_save.RATE_COUNTED, False)
+        if not counted and not allow(
+            "save", token, limit=fast_save.SAVE_LIMIT, window_seconds=fast_save.SAVE_WINDOW_S
+        ):
             return Response({"error": "rate_limited", "code": "rate_limited"}, status=429)
         data = AnswerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         position = data.validated_data["position"]
-        # One query for the attempt, the question, its version and any saved answer.
+        # One query for the attempt, the question and its version.
         question = services.attempt_question_for_save(token, position)
         attempt = question.attempt if question else get_object_or_404(Attempt, token=token)
         try:

@@ -14,12 +14,13 @@ import random
 import re
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Participant
-from contest.asynchronous import blueprint, scoring
+from contest.asynchronous import answer_store, blueprint, scoring
+from contest.asynchronous.accessible_time import attempt_deadline
 from contest.asynchronous.models import (
     Attempt,
     AttemptAnswer,
@@ -72,7 +73,8 @@ def attempt_start(
     """Start an attempt, or return the one already open (a resume, from any device)."""
     now = now or timezone.now()
     # One start at a time per person: concurrent starts must not exceed the limit.
-    Participant.objects.select_for_update().filter(pk=participant.pk).first()
+    locked = Participant.objects.select_for_update().filter(pk=participant.pk).first()
+    extra_percent = locked.extra_time_percent if locked is not None else 0
     attempts_finalise_expired(now=now, contest=contest, participant=participant)
     open_attempt = Attempt.objects.filter(
         contest=contest, participant=participant, status=Attempt.Status.IN_PROGRESS
@@ -100,7 +102,12 @@ def attempt_start(
         participant=participant,
         number=Attempt.objects.filter(contest=contest, participant=participant).count() + 1,
         started_at=now,
-        deadline_at=min(now + dt.timedelta(minutes=contest.duration_minutes), window_end),
+        deadline_at=attempt_deadline(
+            contest=contest,
+            started_at=now,
+            window_end=window_end,
+            percent=extra_percent,
+        ),
         device_hash=device_hash,
     )
     _draw_questions(attempt)
@@ -219,20 +226,15 @@ def answer_save(
     (page id, save counter) from the page's script: an older save from the same page
     that arrives late never overwrites a newer one.
 
-    `question` may be passed already fetched (with `version` and `answer` selected, as
-    `attempt_question_for_save` does) to spare a query on the hot path."""
+    `question` may be passed already fetched (with `version` selected, as
+    `attempt_question_for_save` does) to spare a query on the hot path. The write
+    itself is `answer_store.UPSERT_SQL`, the statement the lean endpoint
+    (`fast_save`) runs too, which re-checks status and deadline on the attempt row."""
     now = now or timezone.now()
-    if not attempt.is_open:
-        raise ValidationError(_("Bài thi đã được nộp, không thể sửa câu trả lời."), code="closed")
-    if now >= attempt.deadline_at:
-        attempt_submit(attempt=attempt, now=now, auto=True)
-        raise ValidationError(
-            _("Đã hết giờ làm bài. Câu trả lời này đến sau thời hạn nên không được ghi nhận."),
-            code="too_late",
-        )
+    _answer_window_check(attempt, now)
     if question is None:
         try:
-            question = AttemptQuestion.objects.select_related("version", "answer").get(
+            question = AttemptQuestion.objects.select_related("version").get(
                 attempt=attempt, position=position
             )
         except AttemptQuestion.DoesNotExist:
@@ -242,59 +244,67 @@ def answer_save(
     problem = scoring.choice_problem(question.version.type, question.option_order, choice)
     if problem:
         raise ValidationError(_(CHOICE_MESSAGES[problem]), code=problem)
-    if getattr(question, "answer", None) is None:
-        # The usual case, a first answer: one INSERT. It fails only if a concurrent
-        # save stored an answer first; then the locked path below settles it.
-        inserted = _answer_insert(question, choice, now, client)
-        if inserted is not None:
-            return inserted
-    with transaction.atomic():
-        answer = AttemptAnswer.objects.select_for_update().get(question=question)
-        if client is not None and client[0] == answer.client_page and client[1] < answer.client_seq:
-            return answer  # a late, older save from the same page: the newer one stands
-        if client is not None:
-            answer.client_page, answer.client_seq = client
-        if answer.choice != choice:
-            answer.choice = choice
-            answer.saved_at = now
-            answer.revisions += 1
-        answer.save(update_fields=["choice", "saved_at", "revisions", "client_page", "client_seq"])
+    client = client if client and client[0] else None
+    stored = _answer_upsert(attempt, question, choice, now, client)
+    if stored is None:
+        # Nothing stored: the attempt closed or ran out of time since it was read (the
+        # check below says which, and submits it), or a newer save from this page stands.
+        attempt.refresh_from_db(fields=["status", "deadline_at"])
+        _answer_window_check(attempt, now)
+        return AttemptAnswer.objects.get(question=question)
+    answer = AttemptAnswer(
+        pk=stored.answer_id,
+        question=question,
+        choice=choice,
+        saved_at=stored.saved_at,
+        revisions=stored.revisions,
+        client_page=client[0] if client else "",
+        client_seq=client[1] if client else 0,
+    )
+    answer._state.adding, answer._state.db = False, connection.alias
     return answer
 
 
+def _answer_window_check(attempt: Attempt, now: dt.datetime) -> None:
+    """Refuse a save to a closed attempt, or past the deadline (and then submit it)."""
+    if not attempt.is_open:
+        raise ValidationError(_("Bài thi đã được nộp, không thể sửa câu trả lời."), code="closed")
+    if now >= attempt.deadline_at:
+        attempt_submit(attempt=attempt, now=now, auto=True)
+        raise ValidationError(
+            _("Đã hết giờ làm bài. Câu trả lời này đến sau thời hạn nên không được ghi nhận."),
+            code="too_late",
+        )
+
+
 def attempt_question_for_save(token: str, position: int) -> AttemptQuestion | None:
-    """The drawn question with its attempt, version and saved answer, in one query."""
+    """The drawn question with its attempt and version, in one query."""
     try:
-        return AttemptQuestion.objects.select_related("attempt", "version", "answer").get(
+        return AttemptQuestion.objects.select_related("attempt", "version").get(
             attempt__token=token, position=position
         )
     except AttemptQuestion.DoesNotExist:
         return None
 
 
-def _answer_insert(
+def _answer_upsert(
+    attempt: Attempt,
     question: AttemptQuestion,
     choice: list[int],
     now: dt.datetime,
     client: tuple[str, int] | None,
-) -> AttemptAnswer | None:
-    """Insert the first answer; None when one exists already (a concurrent save)."""
-    try:
-        if transaction.get_connection().in_atomic_block:
-            with transaction.atomic():  # a savepoint keeps the caller's transaction usable
-                return AttemptAnswer.objects.create(
-                    question=question, choice=choice, saved_at=now, **_client_fields(client)
-                )
-        # Autocommit: one statement, one round trip; a failed INSERT leaves nothing behind.
-        return AttemptAnswer.objects.create(
-            question=question, choice=choice, saved_at=now, **_client_fields(client)
-        )
-    except IntegrityError:
-        return None
-
-
-def _client_fields(client: tuple[str, int] | None) -> dict[str, object]:
-    return {"client_page": client[0], "client_seq": client[1]} if client else {}
+) -> answer_store.Stored | None:
+    params = answer_store.upsert_params(
+        attempt_id=attempt.pk,
+        question_id=question.pk,
+        choice=choice,
+        now=connection.ops.adapt_datetimefield_value(now),
+        client=client,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(answer_store.UPSERT_SQL[connection.vendor], params)
+        row = cursor.fetchone()
+    return answer_store.stored_from_row(row) if row else None
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Max
 
 from contest.placement.engine import Blueprint, EngineConfig, ItemBank, Prior
+from contest.placement.exposure import exposure_cache_clear
 from question_banks.models import Framework, Question, QuestionVersion
 
 # The residents' blueprint proposed in shared/reference/skill-frameworks.md §5.
@@ -66,10 +67,11 @@ def _current_stamp() -> tuple[object, ...]:
 
 
 def bank_cache_clear() -> None:
-    """Forget the cached bank and stamp (tests; after a bulk import)."""
+    """Forget the cached bank, stamp and exposure counts (tests; after a bulk import)."""
     with _lock:
         _cache.clear()
         _stamp_cache.clear()
+    exposure_cache_clear()
 
 
 def _stamp() -> tuple[object, ...]:

@@ -21,6 +21,7 @@ from community.models import Participant
 from contest.asynchronous import scoring
 from contest.placement import engine
 from contest.placement.bank import PlacementBank, engine_config, placement_bank, placement_framework
+from contest.placement.exposure import exposure_rates
 from contest.placement.models import PlacementResponse, PlacementSession
 from question_banks.models import Level, Option
 
@@ -106,7 +107,7 @@ def _advance(
     if engine.should_stop(state):
         _finish(session, state, bank)
         return
-    index = engine.select_next(state, rng)
+    index = engine.select_next(state, rng, exposure_rates=exposure_rates(bank.items))
     version_id = int(bank.items.ids[index])
     rows = Option.objects.filter(version_id=version_id).order_by("position")
     typed = list(rows.values_list("pk", "version__type"))

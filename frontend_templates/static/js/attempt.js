@@ -44,6 +44,14 @@ if (form) {
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ position: Number(form.dataset.position), choice: picked, page, seq: ++seq }),
       });
+      if (response.status === 503) {
+        // The server is busy: wait as long as it asks (with jitter), then send the
+        // latest choice again.
+        const wait = Math.min(Number(response.headers.get("Retry-After")) || 1, 30);
+        await new Promise((resolve) => setTimeout(resolve, wait * 1000 * (1 + Math.random())));
+        again = true;
+        return;
+      }
       const body = await response.json().catch(() => ({}));
       if (response.status === 409) window.location.href = bar.dataset.result;
       if (!again) {
