@@ -158,13 +158,9 @@ def _config_from_dict(d: Json) -> GameConfig:
 SCHEMA_VERSION = 1
 
 
-def to_dict(state: GameState) -> Json:
-    """A JSON-able dict; O(players + answers to the current question)."""
+def control_to_dict(state: GameState) -> Json:
+    """The control fields alone (phase, version, index, times, counters): O(1)."""
     return {
-        "schema": SCHEMA_VERSION,
-        "game_id": state.game_id,
-        "config": _config_to_dict(state.config),
-        "questions": [_question_to_dict(q) for q in state.questions],
         "phase": str(state.phase),
         "version": state.version,
         "question_index": state.question_index,
@@ -176,6 +172,17 @@ def to_dict(state: GameState) -> Json:
         "late_join_open": state.late_join_open,
         "next_join_order": state.next_join_order,
         "last_scored_index": state.last_scored_index,
+    }
+
+
+def to_dict(state: GameState) -> Json:
+    """A JSON-able dict; O(players + answers to the current question)."""
+    return {
+        "schema": SCHEMA_VERSION,
+        "game_id": state.game_id,
+        "config": _config_to_dict(state.config),
+        "questions": [_question_to_dict(q) for q in state.questions],
+        **control_to_dict(state),
         "players": [player_to_dict(p) for p in state.players.values()],
         "answers": [answer_record_to_dict(r) for r in state.answers.values()],
     }

@@ -58,6 +58,7 @@ from contest.live.engine import (
     to_dict,
 )
 from contest.live.scoring import fair_response_seconds
+from contest.live.serialization import control_to_dict
 
 JOINED_SHOWN = 30  # nicknames the host's lobby lists
 LOCK_TTL_MS = 10_000
@@ -569,7 +570,7 @@ def build(raw: RawState) -> Loaded:
 def diff(loaded: Loaded) -> Changes:
     """What changed since the load: the control fields and the changed players only."""
     state = loaded.state
-    data = to_dict_control(state)
+    data = control_to_dict(state)
     # next_join_order and active belong to the join script between loads (a kick
     # decrements active in the write): never write back a counter read earlier.
     ctl = {name: _ctl_value(data[name]) for name in CTL_FIELDS if name != "next_join_order"}
@@ -586,23 +587,6 @@ def diff(loaded: Loaded) -> Changes:
     ]
     scores = {pid: state.players[pid].score for pid in changed if not state.players[pid].kicked}
     return Changes(ctl, changed, newly_kicked, scores)
-
-
-def to_dict_control(state: GameState) -> Json:
-    """The control fields of :func:`to_dict` without the O(players) parts."""
-    return {
-        "phase": str(state.phase),
-        "version": state.version,
-        "question_index": state.question_index,
-        "shown_at": state.shown_at,
-        "opens_at": state.opens_at,
-        "deadline": state.deadline,
-        "paused_from": str(state.paused_from) if state.paused_from else None,
-        "paused_at": state.paused_at,
-        "late_join_open": state.late_join_open,
-        "next_join_order": state.next_join_order,
-        "last_scored_index": state.last_scored_index,
-    }
 
 
 def rank_mapping(state: GameState, points: dict[str, tuple[int, bool]]) -> dict[str, str]:
