@@ -81,6 +81,8 @@ SUPPORTED_TYPES = (
 )
 # Per-process cache of each game's immutable meta (questions, content, config).
 _meta_cache: dict[str, Json] = {}
+# The same questions decoded once per process, for the answer path and snapshots.
+_specs_cache: dict[str, tuple[QuestionSpec, ...]] = {}
 # Tasks started without waiting for them, kept referenced until done.
 _background: set[asyncio.Future[bool]] = set()
 
@@ -276,6 +278,14 @@ async def meta(game_id: str, store: GameStore | None = None) -> Json:
     return cached
 
 
+def question_specs(game_id: str, info: Json) -> tuple[QuestionSpec, ...]:
+    specs = _specs_cache.get(game_id)
+    if specs is None:
+        specs = tuple(_question_from_dict(q) for q in info["questions"])
+        _specs_cache[game_id] = specs
+    return specs
+
+
 def _clean_nickname(nickname: str) -> str:
     cleaned = " ".join(str(nickname).split())
     if not 0 < len(cleaned) <= MAX_NICKNAME_LENGTH:
@@ -332,7 +342,7 @@ async def answer(
     picked = tuple(str(c) for c in choice)
     if not 0 <= question_index < len(questions):
         return AnswerOutcome(Reject.WRONG_QUESTION, (), None, None, 0, 0, 0)
-    if not valid_choice(_question_from_dict(questions[question_index]), picked):
+    if not valid_choice(question_specs(game_id, info)[question_index], picked):
         return AnswerOutcome(Reject.INVALID_CHOICE, (), None, None, 0, 0, 0)
     delay = min(max(int(client_receive_delay_ms), 0), 60_000)
     outcome = await store.answer(
@@ -689,7 +699,7 @@ def _public_snapshot(info: Json, ctl: dict[str, str], *, now: float) -> Json:
         "server_now": now,
     }
     if effective in RUNNING and 0 <= index < len(info["questions"]):
-        question = public_question(_question_from_dict(info["questions"][index]))
+        question = public_question(question_specs(info["game_id"], info)[index])
         question["content"] = info["content"][index]
         if effective in REVEALED:
             question["correct_option_ids"] = info["questions"][index]["correct_option_ids"]
