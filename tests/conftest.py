@@ -36,6 +36,17 @@ def fresh_placement_bank() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def fresh_contest_caches() -> None:
+    """Contests and frozen versions are cached per process; a test's database (and its
+    ids, on SQLite) starts over, so each test starts with empty caches."""
+    from contest.asynchronous.contest_cache import contest_cache_clear
+    from question_banks.frozen_versions import frozen_versions_clear
+
+    contest_cache_clear()
+    frozen_versions_clear()
+
+
+@pytest.fixture(autouse=True)
 def reference_data(request: pytest.FixtureRequest) -> None:
     """Transactional tests (live servers, threads, subprocesses) end with a flush that
     also empties what the data migrations loaded. Reload it, idempotently, before each:

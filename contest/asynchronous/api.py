@@ -20,6 +20,7 @@ from community.services import participant_identify
 from contest.asynchronous import fast_save, services
 from contest.asynchronous.models import Attempt, Contest
 from contest.asynchronous.presentation import question_for_participant
+from question_banks.frozen_versions import frozen_versions
 
 HTTP_STATUS_FOR_CODE = {"too_late": status.HTTP_409_CONFLICT, "closed": status.HTTP_409_CONFLICT}
 
@@ -51,10 +52,13 @@ class AttemptOutputSerializer(serializers.Serializer[Any]):
 
 
 def attempt_payload(attempt: Attempt) -> dict[str, Any]:
-    questions = attempt.questions.select_related("version", "answer").prefetch_related(
-        "version__options"
-    )
-    shown = [question_for_participant(q) for q in questions] if attempt.is_open else []
+    shown = []
+    if attempt.is_open:
+        questions = list(attempt.questions.select_related("answer"))
+        versions = frozen_versions(q.version_id for q in questions)
+        for question in questions:
+            question.version = versions[question.version_id]
+            shown.append(question_for_participant(question))
     return {
         "token": attempt.token,
         "status": attempt.status,

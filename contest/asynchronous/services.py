@@ -12,14 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Participant
-from contest.asynchronous import answer_store, blueprint, scoring
+from contest.asynchronous import answer_store, blueprint, contest_cache, scoring
 from contest.asynchronous.accessible_time import attempt_deadline
 from contest.asynchronous.models import (
     Attempt,
@@ -28,8 +30,10 @@ from contest.asynchronous.models import (
     BlueprintRule,
     Contest,
     ContestAward,
+    Round,
 )
-from question_banks.models import Question, QuestionVersion
+from question_banks.frozen_versions import frozen_versions
+from question_banks.models import Option, Question, QuestionVersion
 
 # More identities than this from one device in one contest is flagged for the organiser.
 DEVICE_IDENTITY_LIMIT = 3
@@ -43,18 +47,42 @@ def eligibility_problem(contest: Contest, participant: Participant, now: dt.date
         return _("Cuộc thi chưa mở.")
     if now >= contest.closes_at:
         return _("Cuộc thi đã kết thúc.")
-    groups = set(contest.target_groups.values_list("code", flat=True))
-    if groups and participant.target_group_id not in groups:
+    audience = _audience(contest)
+    if audience.target_groups and participant.target_group_id not in audience.target_groups:
         return _("Cuộc thi này không dành cho nhóm đối tượng của bạn.")
-    communes = set(contest.communes.values_list("code", flat=True))
-    if communes and participant.commune_id not in communes:
+    if audience.communes and participant.commune_id not in audience.communes:
         return _("Cuộc thi này chỉ dành cho người ở các xã, phường được chọn.")
-    schools = set(contest.schools.values_list("pk", flat=True))
-    if schools and participant.school_id not in schools:
+    if audience.schools and participant.school_id not in audience.schools:
         return _("Cuộc thi này chỉ dành cho học sinh các trường được chọn.")
     if contest.grades and _grade(participant.class_name) not in contest.grades:
         return _("Cuộc thi này chỉ dành cho học sinh các khối lớp được chọn.")
     return None
+
+
+@dataclass(frozen=True)
+class _Audience:
+    target_groups: frozenset[str]
+    communes: frozenset[str]
+    schools: frozenset[int]
+
+
+def _audience(contest: Contest) -> _Audience:
+    return contest_cache.remembered(
+        ("audience", contest.pk),
+        lambda: _Audience(
+            frozenset(contest.target_groups.values_list("code", flat=True)),
+            frozenset(contest.communes.values_list("code", flat=True)),
+            frozenset(contest.schools.values_list("pk", flat=True)),
+        ),
+    )
+
+
+def _rounds(contest: Contest) -> tuple[Round, ...]:
+    return contest_cache.remembered(("rounds", contest.pk), lambda: tuple(contest.rounds.all()))
+
+
+def _round_at(contest: Contest, now: dt.datetime) -> Round | None:
+    return next((r for r in _rounds(contest) if r.opens_at <= now < r.closes_at), None)
 
 
 def _grade(class_name: str) -> int | None:
@@ -75,32 +103,38 @@ def attempt_start(
     # One start at a time per person: concurrent starts must not exceed the limit.
     locked = Participant.objects.select_for_update().filter(pk=participant.pk).first()
     extra_percent = locked.extra_time_percent if locked is not None else 0
-    attempts_finalise_expired(now=now, contest=contest, participant=participant)
-    open_attempt = Attempt.objects.filter(
-        contest=contest, participant=participant, status=Attempt.Status.IN_PROGRESS
-    ).first()
-    if open_attempt is not None:
-        return open_attempt
+    # One query for all of this person's attempts here: open, expired, and the count.
+    mine = list(
+        Attempt.objects.filter(contest=contest, participant=participant).values_list(
+            "pk", "status", "deadline_at", "round_id"
+        )
+    )
+    for pk, state, deadline_at, _round_id in mine:
+        if state == Attempt.Status.IN_PROGRESS and deadline_at <= now:
+            attempt_submit(attempt=Attempt(pk=pk), now=now, auto=True)
+        elif state == Attempt.Status.IN_PROGRESS:
+            return Attempt.objects.get(pk=pk)
     problem = eligibility_problem(contest, participant, now)
     if problem:
         raise ValidationError(problem, code="not_eligible")
-    current_round = contest.round_at(now) if contest.rounds.exists() else None
-    if contest.rounds.exists() and current_round is None:
+    has_rounds = bool(_rounds(contest))
+    current_round = _round_at(contest, now) if has_rounds else None
+    if has_rounds and current_round is None:
         raise ValidationError(_("Hiện không có vòng thi nào đang mở."), code="no_round")
-    used = Attempt.objects.filter(contest=contest, participant=participant)
+    used = len(mine)
     if current_round is not None and contest.attempts_per_round:
-        used = used.filter(round=current_round)
-    if used.count() >= contest.attempts_allowed:
+        used = sum(1 for *_rest, round_id in mine if round_id == current_round.pk)
+    if used >= contest.attempts_allowed:
         raise ValidationError(
             _("Bạn đã dùng hết %(n)d lượt thi.") % {"n": contest.attempts_allowed},
             code="attempts_used",
         )
     window_end = current_round.closes_at if current_round else contest.closes_at
-    attempt = Attempt.objects.create(
+    attempt = Attempt(
         contest=contest,
         round=current_round,
         participant=participant,
-        number=Attempt.objects.filter(contest=contest, participant=participant).count() + 1,
+        number=len(mine) + 1,
         started_at=now,
         deadline_at=attempt_deadline(
             contest=contest,
@@ -110,7 +144,13 @@ def attempt_start(
         ),
         device_hash=device_hash,
     )
-    _draw_questions(attempt)
+    # The draw needs only the token (its order seed), so max_score goes in the INSERT.
+    questions = _drawn_questions(attempt)
+    attempt.max_score = len(questions)
+    attempt.save(force_insert=True)
+    for question in questions:
+        question.attempt = attempt
+    AttemptQuestion.objects.bulk_create(questions)
     if device_hash and _identities_on_device(contest, device_hash) > DEVICE_IDENTITY_LIMIT:
         attempt.flags = [*attempt.flags, "many_identities_on_device"]
         attempt.save(update_fields=["flags"])
@@ -126,12 +166,26 @@ def _identities_on_device(contest: Contest, device_hash: str) -> int:
     )
 
 
-def _draw_questions(attempt: Attempt) -> None:
+def _drawn_questions(attempt: Attempt) -> list[AttemptQuestion]:
+    """The attempt's questions in their order, not yet saved."""
     contest = attempt.contest
-    same_for_all = contest.draw_mode == Contest.DrawMode.SAME_FOR_ALL
-    draw_rng = random.Random(f"contest:{contest.pk}") if same_for_all else random.Random()
     try:
-        version_ids = blueprint.draw(_rules(contest), draw_rng, stratified=not same_for_all)
+        if contest.draw_mode == Contest.DrawMode.SAME_FOR_ALL:
+            # Seeded by the contest: everyone's draw is the same, so it is drawn once.
+            version_ids = list(
+                contest_cache.remembered(
+                    ("same_draw", contest.pk),
+                    lambda: tuple(
+                        blueprint.draw(
+                            _rules(contest),
+                            random.Random(f"contest:{contest.pk}"),
+                            stratified=False,
+                        )
+                    ),
+                )
+            )
+        else:
+            version_ids = blueprint.draw(_rules(contest), random.Random(), stratified=True)
     except blueprint.DrawError as exc:
         raise ValidationError(
             _("Ngân hàng câu hỏi chưa đủ câu cho cuộc thi này; hãy báo ban tổ chức."),
@@ -140,23 +194,27 @@ def _draw_questions(attempt: Attempt) -> None:
     order_rng = random.Random(attempt.token)
     if contest.shuffle_questions:
         order_rng.shuffle(version_ids)
-    options = _option_ids(version_ids)
+    versions = frozen_versions(version_ids)
     rows = []
     for position, version_id in enumerate(version_ids, start=1):
-        option_ids = list(options[version_id])
+        option_ids = [o.pk for o in sorted(versions[version_id].options.all(), key=_by_position)]
         if contest.shuffle_options:
             order_rng.shuffle(option_ids)
         rows.append(
-            AttemptQuestion(
-                attempt=attempt, position=position, version_id=version_id, option_order=option_ids
-            )
+            AttemptQuestion(position=position, version_id=version_id, option_order=option_ids)
         )
-    AttemptQuestion.objects.bulk_create(rows)
-    attempt.max_score = len(rows)
-    attempt.save(update_fields=["max_score"])
+    return rows
+
+
+def _by_position(option: Option) -> int:
+    return option.position
 
 
 def _rules(contest: Contest) -> list[blueprint.Rule]:
+    return contest_cache.remembered(("rules", contest.pk), lambda: _rules_from_db(contest))
+
+
+def _rules_from_db(contest: Contest) -> list[blueprint.Rule]:
     published = QuestionVersion.objects.filter(status=QuestionVersion.Status.PUBLISHED)
     groups = list(contest.target_groups.values_list("code", flat=True))
     if groups:
@@ -191,16 +249,6 @@ def _enemy_map() -> dict[int, frozenset[int]]:
     for a, b in through:
         pairs.setdefault(a, set()).add(b)
     return {k: frozenset(v) for k, v in pairs.items()}
-
-
-def _option_ids(version_ids: list[int]) -> dict[int, list[int]]:
-    from question_banks.models import Option
-
-    found: dict[int, list[int]] = {v: [] for v in version_ids}
-    rows = Option.objects.filter(version_id__in=version_ids).order_by("version_id", "position")
-    for version_id, option_id in rows.values_list("version_id", "pk"):
-        found[version_id].append(option_id)
-    return found
 
 
 CHOICE_MESSAGES = {
@@ -325,38 +373,31 @@ def attempt_submit(
     attempt.status = Attempt.Status.AUTO_SUBMITTED if auto or late else Attempt.Status.SUBMITTED
     if prediction is not None and not late:
         attempt.prediction = prediction
-    attempt.score = _score(attempt)
-    if attempt.max_score and attempt.duration_seconds < MIN_SECONDS_PER_QUESTION * _answered(
-        attempt
-    ):
+    answers = list(
+        AttemptAnswer.objects.filter(question__attempt=attempt).select_related("question")
+    )
+    attempt.score = _score(answers)
+    if attempt.max_score and attempt.duration_seconds < MIN_SECONDS_PER_QUESTION * len(answers):
         attempt.flags = [*attempt.flags, "impossibly_fast"]
     attempt.save(update_fields=["submitted_at", "status", "prediction", "score", "flags"])
     return attempt
 
 
-def _answered(attempt: Attempt) -> int:
-    return AttemptAnswer.objects.filter(question__attempt=attempt).count()
-
-
-def _score(attempt: Attempt) -> float:
-    from question_banks.models import Option
-
-    answers = list(
-        AttemptAnswer.objects.filter(question__attempt=attempt).select_related("question__version")
-    )
-    version_ids = [a.question.version_id for a in answers]
-    options: dict[int, list[tuple[int, bool]]] = {v: [] for v in version_ids}
-    rows = Option.objects.filter(version_id__in=version_ids).order_by("version_id", "position")
-    for version_id, option_id, correct in rows.values_list("version_id", "pk", "is_correct"):
-        options[version_id].append((option_id, correct))
-    total = 0
+def _score(answers: list[AttemptAnswer]) -> float:
+    """Mark each answer right or wrong (stored on it) and return the total."""
+    versions = frozen_versions(a.question.version_id for a in answers)
+    right = []
     for answer in answers:
-        answer.is_correct = scoring.is_correct(
-            answer.question.version.type, options[answer.question.version_id], answer.choice
-        )
-        total += answer.is_correct
-    AttemptAnswer.objects.bulk_update(answers, ["is_correct"])
-    return float(total)
+        version = versions[answer.question.version_id]
+        options = [(o.pk, o.is_correct) for o in sorted(version.options.all(), key=_by_position)]
+        answer.is_correct = scoring.is_correct(version.type, options, answer.choice)
+        if answer.is_correct:
+            right.append(answer.pk)
+    # One short statement instead of bulk_update's CASE over every answer.
+    AttemptAnswer.objects.filter(pk__in=[a.pk for a in answers]).update(
+        is_correct=Case(When(pk__in=right, then=Value(True)), default=Value(False))
+    )
+    return float(len(right))
 
 
 def attempts_finalise_expired(
