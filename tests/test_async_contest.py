@@ -319,3 +319,33 @@ def test_a_late_older_save_from_the_same_page_never_overwrites_a_newer_one(bank)
     # a reload or another device is a new page: its save is the latest action
     services.answer_save(attempt=attempt, position=1, choice=wrong, client=("page-b", 1))
     assert AttemptAnswer.objects.get().choice == wrong
+
+
+def test_ordering_questions_are_never_shown_in_the_answer_order() -> None:
+    """With option shuffling off, an ordering question would otherwise show its key."""
+    from question_banks import services as bank_services
+    from question_banks.models import QuestionVersion
+    from question_banks.question_data import OptionData, QuestionData
+
+    for i in range(3):
+        version = bank_services.question_create(
+            author=None,
+            data=QuestionData(
+                key=f"order-{i}",
+                type="ordering",
+                stem=f"Xếp các bước theo thứ tự {i}",
+                options=[OptionData("Mở ứng dụng"), OptionData("Đăng nhập"), OptionData("Gửi")],
+                explanation="Theo thứ tự sử dụng.",
+                competence="2.6",
+                target_groups=["resident"],
+            ),
+        )
+        version.status = QuestionVersion.Status.PUBLISHED
+        version.save(update_fields=["status"])
+    contest = open_contest(questions_per_attempt=3, shuffle_options=False)
+    for n in range(8):
+        attempt = start(contest, person(f"Người Thứ {n}", f"09120001{n:02d}"))
+        for question in attempt.questions.select_related("version"):
+            key = [o.pk for o in question.version.options.order_by("position")]
+            assert sorted(question.option_order) == sorted(key)
+            assert question.option_order != key

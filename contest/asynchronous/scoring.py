@@ -28,3 +28,15 @@ def is_correct(qtype: str, options: Sequence[tuple[int, bool]], choice: Sequence
     if qtype in ORDERED_TYPES:
         return list(choice) == [option_id for option_id, _ in options]
     return set(choice) == {option_id for option_id, correct in options if correct}
+
+
+def never_the_key(qtype: str, shown: list[int], key_order: Sequence[int]) -> list[int]:
+    """An ordering question's options in the order shown, never in the key's order.
+
+    The author's order (Option.position) is an ordering question's answer, so showing
+    it unshuffled, or shuffled back into it by chance (1 in 6 with three options),
+    would hand the answer to the device. Other types are returned as they are.
+    """
+    if qtype != "ordering" or len(shown) < 2 or list(shown) != list(key_order):
+        return shown
+    return [*shown[1:], shown[0]]

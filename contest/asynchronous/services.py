@@ -197,9 +197,12 @@ def _drawn_questions(attempt: Attempt) -> list[AttemptQuestion]:
     versions = frozen_versions(version_ids)
     rows = []
     for position, version_id in enumerate(version_ids, start=1):
-        option_ids = [o.pk for o in sorted(versions[version_id].options.all(), key=_by_position)]
-        if contest.shuffle_options:
+        version = versions[version_id]
+        key_order = [o.pk for o in sorted(version.options.all(), key=_by_position)]
+        option_ids = list(key_order)
+        if contest.shuffle_options or version.type == QuestionVersion.Type.ORDERING:
             order_rng.shuffle(option_ids)
+        option_ids = scoring.never_the_key(version.type, option_ids, key_order)
         rows.append(
             AttemptQuestion(position=position, version_id=version_id, option_order=option_ids)
         )

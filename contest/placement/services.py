@@ -113,8 +113,10 @@ def _advance(
     typed = list(rows.values_list("pk", "version__type"))
     options = [option_id for option_id, _type in typed]
     qtype = typed[0][1]
+    key_order = list(options)
     if qtype != "true_false":  # "Đúng" stays before "Sai"; everything else is shuffled
         rng.shuffle(options)
+    options = scoring.never_the_key(qtype, options, key_order)
     session.engine_state = state.to_dict()
     session.current_version_id = version_id
     session.current_option_order = [int(o) for o in options]

@@ -8,6 +8,7 @@ import random
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from contest.asynchronous import scoring
 from question_banks.models import Competence, Option, QuestionVersion
 
 PRACTICE_LENGTH = 10
@@ -62,7 +63,9 @@ def practice_start(*, target_group: str, tag: str, rng: random.Random) -> Practi
         options[version_id].append(option_id)
     for pk in chosen:
         if facts[pk][1] == "ordering":
-            rng.shuffle(options[pk])  # the author's order is the answer
+            key_order = list(options[pk])
+            rng.shuffle(options[pk])
+            options[pk] = scoring.never_the_key("ordering", options[pk], key_order)
     return PracticeState(version_ids=chosen, option_orders=[options[pk] for pk in chosen])
 
 
