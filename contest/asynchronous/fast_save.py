@@ -39,7 +39,7 @@ from django.utils import timezone
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from redis.asyncio import BlockingConnectionPool, Redis
 
-from community.rate_limits import allow, scaled
+from community.rate_limits import COUNT_IN_WINDOW, allow, scaled
 from contest.asynchronous import answer_store, scoring
 from contest.asynchronous.backpressure import busy
 from contest.asynchronous.models import Attempt, AttemptQuestion
@@ -61,14 +61,6 @@ RATE_COUNTED = "hocvuso.save_rate_counted"
 SAVE_LIMIT, SAVE_WINDOW_S = 120, 60  # per attempt token, as AnswerSaveApi
 MAX_BODY = 4096  # a save is under 200 bytes; anything bigger is Django's to refuse
 MAX_INT = 2**31 - 1
-# One round trip and atomic, like Django's cache.add(key, 1, timeout) then cache.incr(key)
-# in community.rate_limits, whose counters it shares.
-COUNT_IN_WINDOW = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n
-"""
-
 _ATTEMPT = Attempt._meta.db_table
 _QUESTION = AttemptQuestion._meta.db_table
 _VERSION = QuestionVersion._meta.db_table
