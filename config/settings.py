@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: keeps the chain above in one thread under ASGI (see the module).
+    "config.sync_middleware_chain.SyncMiddlewareChain",
 ]
 
 ROOT_URLCONF = "config.urls"
