@@ -20,9 +20,7 @@ def key() -> str:
 @pytest.mark.parametrize("backend", ["configured", "locmem"])
 def test_a_window_allows_its_limit_then_refuses_until_it_ends(settings, key, backend) -> None:
     if backend == "locmem":
-        settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-        }
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.RATE_LIMIT_SCALE = 1
     hits = [allow("test", key, limit=3, window_seconds=1) for _ in range(5)]
     assert hits == [True, True, True, False, False]
