@@ -81,11 +81,41 @@ run to run:
   this client 19 %, other 53 %); the tail is 503 + Retry-After waits (5,558) and
   the 2,000 submissions running in Django beside the saves.
 
-Next steps, in order of payoff: trim attempt_start (one query for the open or
-expired attempt instead of two, one rounds check, one count, the contest's question
-pool and enemy map cached for same-for-all draws, max_score in the INSERT), cache
-the shown versions with their options per process for attempt_payload, and measure
-on a machine of its own: this client alone takes a fifth of a core at 600 saves/s.
+Measured 2026-11-27 (third session), the machine otherwise quiet (`other_cpu_pct`
+under 3 %):
+
+- Starts share what every start of a contest reads (contest_cache.py: audience,
+  rounds, each rule's pool with enemies, the same-for-all draw; question_banks/
+  frozen_versions.py: versions and options, frozen once out of draft), find the
+  person's open, expired and used attempts in one query, and put max_score in the
+  INSERT: 29 queries became 14 with identification, in-process CPU 26 -> 12 ms per
+  start and 16 -> 8 ms per submission (scoring reads no options). Rate limits count
+  in one Redis round trip. A Django request crosses between the event loop and a
+  thread 7 times instead of 17 (config/sync_middleware_chain.py), and workers
+  freeze their start-up objects (a full collection was a 90 ms pause). Through
+  daphne, about 20 ms of worker CPU per start; 35-40 starts/s for 2 workers while
+  saves run.
+- 2,000 with the 20 s ramp: every start succeeds (0 errors, 0 lost; it was 966
+  failed starts), start p95 39 s, submit p95 1.2 s, 342 saves/s over the run, save
+  p95 844 ms; the last person starts at about 62 s, when the first finish, so the
+  full-concurrency window never opens.
+- 2,000 with --prestart (saves alone): 0 errors and 0 lost in every run, 586-681
+  saves/s, but p95 409 ms in the best of three runs and 1.3-1.9 s in the others
+  (p50 26-185 ms). Within a run p95 sits at 12-150 ms for the first 30 s at
+  ~680 saves/s, then climbs: not PostgreSQL (its sessions wait on the client, WAL
+  sync 58 us), not CPU (machine 80-90 % busy, workers 100-112 % of 200 %), but each
+  worker's event loop: with hundreds of saves in flight, 2,000 submissions entering
+  Django (12 ms each, holding the GIL) and sheds of load (503 at 256 in flight, then
+  1-2 s of Retry-After) feed each other. 4 workers instead of 2: p95 42 ms at
+  693 saves/s for the first 30 s, 906 ms over the run.
+- This client disables its own garbage collector while driving (ClientPauses): in
+  one run a full collection of its heap paused it 455 ms, 6.5 s in all, which the
+  figures counted as server latency.
+
+Next steps, in order of payoff: answer submissions on the lean path too (or in a
+process of their own), so that the end of a contest does not take the GIL from the
+saves; a per-worker bound on saves in flight that queues briefly instead of shedding
+at 256; then measure on a machine of its own.
 """
 
 from __future__ import annotations
@@ -93,6 +123,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import random
@@ -466,6 +497,42 @@ def lost_answers(server: BenchServer, stats: Stats) -> tuple[int, int]:
     return lost, checked
 
 
+class ClientPauses:
+    """Keeps this client's garbage collector out of the figures: a pause holds up every
+    response it is reading, which would count as server latency. Any collection that
+    still runs is reported, so a run can be trusted."""
+
+    def __init__(self) -> None:
+        self.started = 0.0
+        self.pauses: list[float] = []
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+        else:
+            self.pauses.append((time.perf_counter() - self.started) * 1000)
+
+    def __enter__(self) -> ClientPauses:
+        # Collection off while driving: a full collection of this client's heap took up
+        # to 455 ms (6.5 s in one run), which showed up as server latency. A run of a
+        # few minutes leaves at most a few hundred MB of cyclic garbage.
+        gc.callbacks.append(self._callback)
+        gc.freeze()
+        gc.disable()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        gc.enable()
+        gc.unfreeze()
+        gc.callbacks.remove(self._callback)
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "client_gc_pause_max_ms": round(max(self.pauses, default=0.0), 1),
+            "client_gc_pause_total_ms": round(sum(self.pauses), 1),
+        }
+
+
 def summarise(args: argparse.Namespace, stats: Stats, run_s: float) -> dict[str, Any]:
     saves = len(stats.save_ms)
     window = (stats.last_start_at or 0.0, stats.first_submit_at or run_s)
@@ -576,7 +643,8 @@ def main(argv: list[str] | None = None) -> int:
             profilers = start_profilers(args.profile, server)
         load_began = time.monotonic()
         try:
-            stats = asyncio.run(drive(args, server.ports, server.pids))
+            with ClientPauses() as pauses:
+                stats = asyncio.run(drive(args, server.ports, server.pids))
         finally:
             stop_profilers(profilers)
         run_s = time.monotonic() - load_began
@@ -587,6 +655,7 @@ def main(argv: list[str] | None = None) -> int:
             for line, count in server.worker_exceptions().most_common(5):
                 log(f"worker exception x{count}: {line[:300]}")
     result = summarise(args, stats, run_s)
+    result.update(pauses.figures())
     result["acknowledged_answers_checked"] = checked
     result["lost_answers"] = lost
     # Keys the brief asks for first, so the line reads well.

@@ -35,3 +35,15 @@ def test_the_counter_is_the_one_djangos_cache_reads(settings, key) -> None:
     for _ in range(2):
         allow("test", key, limit=10, window_seconds=60)
     assert caches["default"].get(f"rl:test:{key}") == 2
+
+
+def test_a_workers_own_save_counter_starts_over_each_window_and_forgets_old_keys() -> None:
+    from contest.asynchronous.fast_save import WindowCounter
+
+    counter = WindowCounter(60)
+    assert [counter.hit("a", 120.0 + s) for s in range(3)] == [1, 2, 3]
+    assert counter.hit("b", 130.0) == 1
+    assert counter.hit("a", 180.0) == 1  # a new window
+    counter.MAX_KEYS = 2
+    counter.hit("c", 181.0)  # three keys: "b", of the last window, is dropped
+    assert set(counter.counts) == {"a", "c"}
