@@ -89,33 +89,39 @@ under 3 %):
   frozen_versions.py: versions and options, frozen once out of draft), find the
   person's open, expired and used attempts in one query, and put max_score in the
   INSERT: 29 queries became 14 with identification, in-process CPU 26 -> 12 ms per
-  start and 16 -> 8 ms per submission (scoring reads no options). Rate limits count
-  in one Redis round trip. A Django request crosses between the event loop and a
+  start and 16 -> 8 ms per submission (scoring reads no options). Django's rate limits
+  count in one Redis round trip. A Django request crosses between the event loop and a
   thread 7 times instead of 17 (config/sync_middleware_chain.py), and workers
   freeze their start-up objects (a full collection was a 90 ms pause). Through
   daphne, about 20 ms of worker CPU per start; 35-40 starts/s for 2 workers while
   saves run.
-- 2,000 with the 20 s ramp: every start succeeds (0 errors, 0 lost; it was 966
-  failed starts), start p95 39 s, submit p95 1.2 s, 342 saves/s over the run, save
-  p95 844 ms; the last person starts at about 62 s, when the first finish, so the
-  full-concurrency window never opens.
-- 2,000 with --prestart (saves alone): 0 errors and 0 lost in every run, 586-681
-  saves/s, but p95 409 ms in the best of three runs and 1.3-1.9 s in the others
-  (p50 26-185 ms). Within a run p95 sits at 12-150 ms for the first 30 s at
-  ~680 saves/s, then climbs: not PostgreSQL (its sessions wait on the client, WAL
-  sync 58 us), not CPU (machine 80-90 % busy, workers 100-112 % of 200 %), but each
-  worker's event loop: with hundreds of saves in flight, 2,000 submissions entering
-  Django (12 ms each, holding the GIL) and sheds of load (503 at 256 in flight, then
-  1-2 s of Retry-After) feed each other. 4 workers instead of 2: p95 42 ms at
-  693 saves/s for the first 30 s, 906 ms over the run.
+- 2,000 with the 20 s ramp, quiet machine: in the best run every start succeeds (0
+  errors, 0 lost; it was 966 failed starts), start p95 39 s, submit p95 1.2 s, 342
+  saves/s over the run, save p95 844 ms; the last person starts at about 62 s, when
+  the first finish, so the full-concurrency window never opens. Two other runs:
+  55 and 204 starts past the client's 60 s timeout. Starts, at 35-40/s beside the
+  saves, are still the limit of this load model.
+- 2,000 with --prestart (saves alone): 0 errors and 0 lost in every run, 586-687
+  saves/s, but p95 409, 1,852, 1,279 and 560 ms in four runs (p50 26-185 ms).
+  Within a run p95 sits at 12-150 ms for the first 30 s at ~680 saves/s, then
+  climbs. Not PostgreSQL (its sessions wait on the client, WAL sync 58 us): each
+  worker's event loop. py-spy on one at ~290 saves/s found it 90 % busy: Twisted's
+  HTTP parsing (it parses Content-Type with the email package: 8 %), socket writes,
+  psycopg, and the Redis round trip of the save limit (16 %; now counted in the
+  worker, fast_save.WindowCounter). Then 2,000 submissions enter Django (12 ms each,
+  holding the GIL), and load shedding (503 at 256 in flight, then 1-2 s of
+  Retry-After) feeds the tail. 4 workers instead of 2: p95 42 ms at 693 saves/s for
+  the first 30 s, 906 ms over the run.
 - This client disables its own garbage collector while driving (ClientPauses): in
   one run a full collection of its heap paused it 455 ms, 6.5 s in all, which the
   figures counted as server latency.
 
-Next steps, in order of payoff: answer submissions on the lean path too (or in a
-process of their own), so that the end of a contest does not take the GIL from the
-saves; a per-worker bound on saves in flight that queues briefly instead of shedding
-at 256; then measure on a machine of its own.
+Next steps, in order of payoff (daphne, the design card's server, and its Twisted
+request parsing stay a fixed cost per request): answer submissions on the lean path
+too (or in a process of their own), so that the end of a contest does not take the
+GIL from the saves; a bound on saves in flight that queues briefly instead of
+shedding at 256; then measure on a machine of its own (this client takes a quarter
+of a core).
 """
 
 from __future__ import annotations
