@@ -116,12 +116,22 @@ under 3 %):
   one run a full collection of its heap paused it 455 ms, 6.5 s in all, which the
   figures counted as server latency.
 
-Next steps, in order of payoff (daphne, the design card's server, and its Twisted
-request parsing stay a fixed cost per request): answer submissions on the lean path
-too (or in a process of their own), so that the end of a contest does not take the
-GIL from the saves; a bound on saves in flight that queues briefly instead of
-shedding at 256; then measure on a machine of its own (this client takes a quarter
-of a core).
+Then, same session: Twisted parsed every request's Content-Type with the email
+package (80 us; config/twisted_content_type.py caches it), and one Django request per
+worker instead of two (backpressure.DEFAULT_CONCURRENCY = 1). With two, the same code
+gave prestart p95 of 86, 429 and 1,013 ms and ramp p95 of 55 ms in four runs: a
+Django thread holding the GIL while the event loop waits to run saves (CPython's
+convoy effect) tips a run into backlog and load shedding, or not. With one:
+
+- 2,000 --prestart: 696.7 saves/s, p50 5.8 ms, p95 47.9 ms, p99 221 ms, 0 errors,
+  0 lost, no 503s.
+- 2,000, 20 s ramp: 0 errors, 0 lost, save p95 79.7 ms, p99 178 ms; starts slower
+  (p50 13.5 s, p95 36 s), so the last starts as the first finish.
+
+Next steps: starts (20 ms of worker CPU each through daphne) are what a burst of
+2,000 waits on; a lean start path like fast_save's, or fewer queries in
+identification, would shorten the ramp. Measure on a machine of its own (this
+client takes a fifth of a core).
 """
 
 from __future__ import annotations

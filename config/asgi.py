@@ -14,6 +14,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from config import twisted_content_type  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from contest.asynchronous.backpressure import bounded  # noqa: E402
 from contest.asynchronous.fast_save import answer_save_endpoint  # noqa: E402
@@ -29,6 +30,8 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+twisted_content_type.install()
 
 # What start-up loaded (Django, the apps, their modules: about 160,000 objects) lives as
 # long as the process. Frozen, the collector stops re-scanning it: a full collection

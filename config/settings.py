@@ -142,6 +142,11 @@ LIVE_FANOUT = os.getenv("LIVE_FANOUT", "process")
 # venue shares one public address. The load benchmark raises it for its own servers.
 RATE_LIMIT_SCALE = float(os.getenv("RATE_LIMIT_SCALE", "1"))
 
+# HTTP requests a worker lets into Django at once, and how many may wait before it
+# sheds load with 503 (contest/asynchronous/backpressure.py; 0 = its default).
+DJANGO_CONCURRENCY = envint("DJANGO_CONCURRENCY", "0")
+DJANGO_MAX_WAITING = envint("DJANGO_MAX_WAITING", "0")
+
 # --- People and privacy ----------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -31,3 +31,19 @@ async def test_an_api_request_crosses_to_a_thread_only_a_few_times(monkeypatch) 
     assert response.status_code == 404
     # Without config.sync_middleware_chain at the end of MIDDLEWARE this was 17.
     assert crossings <= 8, crossings
+
+
+def test_daphnes_content_type_parser_answers_the_same_from_its_cache() -> None:
+    from twisted.web import http
+
+    from config import twisted_content_type
+
+    original = twisted_content_type._ORIGINAL
+    assert original is not None
+    twisted_content_type.install()
+    twisted_content_type.install()  # idempotent
+    cached = http._parseContentType
+    for header in (b"application/json", b"application/json; charset=utf-8", b"text/html"):
+        assert cached(header) == original(header)
+        assert cached(header) == original(header)
+    assert cached.cache_info().hits >= 3  # type: ignore[attr-defined]

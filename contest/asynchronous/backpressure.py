@@ -25,7 +25,11 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]  # Django's and Channels' own types differ
 
 RETRY_AFTER_S = 2
-DEFAULT_CONCURRENCY = 2
+# One: a second Django thread per worker made starts faster but, holding the GIL while
+# the event loop waits to run answer saves (CPython's convoy effect), let save p95 at
+# 2,000 participants swing between 55 ms and 1.9 s from run to run; with one it stayed
+# at 48-80 ms (benchmarks/async_contest.py).
+DEFAULT_CONCURRENCY = 1
 DEFAULT_MAX_WAITING = 2000
 
 
@@ -78,9 +82,8 @@ async def busy(scope: Scope, send: Send, *, retry_after: int = RETRY_AFTER_S) ->
 
 def bounded(app: ASGIApp) -> ASGIApp:
     """`app` behind the bound set by DJANGO_CONCURRENCY and DJANGO_MAX_WAITING in the
-    settings, if present (by default 2 and 2,000 per worker: two threads keep one core
-    busy while the other waits on the database, and more only slow each other down,
-    and the event loop, on the GIL)."""
+    settings (environment variables of the same names; by default 1 and 2,000 per
+    worker: see DEFAULT_CONCURRENCY)."""
     concurrency = int(getattr(settings, "DJANGO_CONCURRENCY", 0) or 0) or DEFAULT_CONCURRENCY
     max_waiting = int(getattr(settings, "DJANGO_MAX_WAITING", 0) or 0) or DEFAULT_MAX_WAITING
     return Bounded(app, concurrency=concurrency, max_waiting=max_waiting)
