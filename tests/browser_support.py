@@ -343,6 +343,11 @@ def _verify_verdict(context: Any, base: str) -> PreparedPage:
 
 
 def _verify_offline(context: Any, base: str) -> PreparedPage:
+    from certification import keys
+
+    # The page fetches the trust list at once; without the province's keys the server
+    # answers 503 and the script retries, so the load never settles.
+    keys.ensure_keys()
     return PreparedPage(f"{base}/xac-minh/ngoai-tuyen/")
 
 

@@ -154,3 +154,10 @@ def make_question_data(key: str = "test-001", **overrides: object) -> QuestionDa
 @pytest.fixture
 def question_data() -> Callable[..., QuestionData]:
     return make_question_data
+
+
+@pytest.fixture
+def own_signing_keys(settings, tmp_path) -> None:
+    """Certificate keys a test makes go to a directory of its own, never to the
+    checkout's keys/ (the demo's)."""
+    settings.CERT_KEY_DIR = tmp_path / "keys"

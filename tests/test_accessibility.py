@@ -166,7 +166,9 @@ def _problems_at_double_text(page: Any, main: str) -> list[str]:
 
 @pytest.mark.parametrize("name", PARTICIPANT_PAGES)
 @pytest.mark.django_db(transaction=True)
-def test_a_participant_page_leaves_no_one_behind(live_server, phone, axe_script, name) -> None:
+def test_a_participant_page_leaves_no_one_behind(
+    live_server, phone, axe_script, name, own_signing_keys
+) -> None:
     """axe finds nothing serious or critical; every target is thumb-sized; text
     doubles and still fits the phone. (One page load for the three: the suite stays
     fast.) Every problem found is listed, not just the first."""

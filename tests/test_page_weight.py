@@ -138,7 +138,7 @@ WEIGHED_PAGES = [name for name in PARTICIPANT_PAGES if name not in STATES]
 
 @pytest.mark.parametrize("name", WEIGHED_PAGES)
 @pytest.mark.django_db(transaction=True)
-def test_a_page_costs_little_to_load(live_server, phone, name) -> None:
+def test_a_page_costs_little_to_load(live_server, phone, name, own_signing_keys) -> None:
     url = prepare_page(name, phone, live_server.url).url
     page = phone.new_page()
 
